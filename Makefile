@@ -1,0 +1,50 @@
+# The README's commands. Each target bootstraps .venv itself.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: run test lint format bench emulator chromium clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,e2e]'
+	touch $(STAMP)
+
+## run: the shop on http://localhost:$${PORT:-5000} (SQLite, and the emulator when no Stripe key is set)
+run: $(STAMP)
+	$(PY) -m bookshop run
+
+## emulator: the Stripe emulator alone on port 12111
+emulator: $(STAMP)
+	$(PY) -m stripe_emulator --port 12111 --db instance/emulator.db
+
+## test: every test on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
+test: $(STAMP) chromium
+	$(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -n "$$TEST_DATABASE_URL" ]; then \
+		echo "== shop tests again on PostgreSQL ($$TEST_DATABASE_URL)"; \
+		BOOKSHOP_TEST_DATABASE=postgresql $(PY) -m pytest tests/unit tests/integration tests/e2e $(PYTEST_ARGS); \
+	fi
+
+## chromium: Debian's Chromium for the browser tests (Playwright's own download cannot work here)
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
+		else echo "install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; }
+
+lint: $(STAMP)
+	$(PY) -m ruff check src tests bench
+	$(PY) -m ruff format --check src tests bench
+
+format: $(STAMP)
+	$(PY) -m ruff format src tests bench
+	$(PY) -m ruff check --fix src tests bench
+
+bench: $(STAMP)
+	$(PY) bench/emulator_creates.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache
