@@ -1,0 +1,326 @@
+"""The HTTP API: routing, keys, Stripe's form encoding, idempotency, faults, errors, CORS."""
+
+from __future__ import annotations
+
+import base64
+import json
+import socket
+import time
+from typing import Any
+from urllib.parse import parse_qsl
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from . import forms, ids, params
+from .core import Ctx, Emulator, public
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    CardError,
+    IdempotencyError,
+    InvalidRequestError,
+    RateLimitError,
+    StripeError,
+)
+from .resources import (
+    Route,
+    charges,
+    checkout_sessions,
+    disputes,
+    events,
+    payment_intents,
+    payment_methods,
+    refunds,
+    webhook_endpoints,
+)
+
+ROUTES: list[Route] = [
+    *payment_intents.ROUTES,
+    *payment_methods.ROUTES,
+    *charges.ROUTES,
+    *refunds.ROUTES,
+    *disputes.ROUTES,
+    *events.ROUTES,
+    *webhook_endpoints.ROUTES,
+    *checkout_sessions.ROUTES,
+]
+IDEMPOTENCY_TTL = 24 * 3600
+MAX_BODY = 256 * 1024
+CORS_HEADERS = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Methods": "GET, POST, DELETE, OPTIONS",
+    "Access-Control-Allow-Headers": "Authorization, Content-Type, Idempotency-Key, Stripe-Version,"
+    " Stripe-Account, X-Stripe-Client-User-Agent",
+    "Access-Control-Max-Age": "300",
+}
+
+
+def create_app(em: Emulator) -> Flask:
+    """The emulator's WSGI application."""
+    from . import control, pages  # they import this module's helpers
+
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.extensions["emulator"] = em
+    for route in ROUTES:
+        app.add_url_rule(
+            route.rule,
+            endpoint=f"{route.method} {route.rule}",
+            view_func=_view(em, route),
+            methods=[route.method],
+            provide_automatic_options=False,
+        )
+    app.register_blueprint(pages.blueprint)
+    app.register_blueprint(control.blueprint)
+
+    @app.before_request
+    def preflight_and_faults() -> Response | None:
+        if not request.path.startswith("/v1/"):
+            return None
+        if request.method == "OPTIONS":
+            return Response(status=204, headers=CORS_HEADERS)
+        return _inject_fault(em)
+
+    @app.after_request
+    def api_headers(response: Response) -> Response:
+        if request.path.startswith("/v1/"):
+            response.headers.update(CORS_HEADERS)
+            response.headers["Stripe-Version"] = request.headers.get(
+                "Stripe-Version", em.api_version
+            )
+            response.headers.setdefault("Request-Id", ids.new_id("req", 14))
+            response.headers["Cache-Control"] = "no-cache, no-store"
+        return response
+
+    @app.errorhandler(StripeError)
+    def stripe_error(error: StripeError) -> Response:
+        return _json(error.body(), error.status)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        if not request.path.startswith("/v1/"):
+            return error.get_response()
+        if error.code in (404, 405):
+            message = (
+                f"Unrecognized request URL ({request.method}: {request.path}). Please see "
+                "https://stripe.com/docs or we can help at https://support.stripe.com/."
+            )
+            return _json(InvalidRequestError(message).body(), 404)
+        if error.code == 413:
+            return _json(InvalidRequestError("Request body too large.").body(), 413)
+        return _json(
+            InvalidRequestError(error.description or "Bad request.").body(), error.code or 400
+        )
+
+    return app
+
+
+def _json(
+    body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        json.dumps(body, indent=2),
+        status=status,
+        headers=headers,
+        content_type="application/json",
+    )
+
+
+def _inject_fault(em: Emulator) -> Response | None:
+    """Latency and injected errors configured through the control API."""
+    delay = em.faults.delay_for(request.path)
+    if delay:
+        time.sleep(delay)
+    status = em.faults.error_for(request.method, request.path)
+    if status is None:
+        return None
+    if status == "drop":
+        sock = request.environ.get("werkzeug.socket")
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        return Response(status=500)
+    if status == 429:
+        error: StripeError = RateLimitError(
+            "Too many requests hit the API too quickly. We recommend an exponential backoff of "
+            "your requests.",
+            code="rate_limit",
+        )
+        return _json(error.body(), 429, {"Stripe-Should-Retry": "true"})
+    error = ApiError("An unknown error occurred (injected by the emulator).")
+    return _json(error.body(), 500, {"Stripe-Should-Retry": "true"})
+
+
+def api_key(em: Emulator, route_params: dict[str, Any]) -> str:
+    """Which key the caller used: `secret` or `publishable`; 401 for anything else."""
+    header = request.headers.get("Authorization", "")
+    key = ""
+    if header.startswith("Bearer "):
+        key = header[7:].strip()
+    elif header.startswith("Basic "):
+        try:
+            key = base64.b64decode(header[6:]).decode().split(":", 1)[0]
+        except (ValueError, UnicodeDecodeError):
+            key = ""
+    if not key:
+        key = route_params.pop("key", "") if isinstance(route_params.get("key"), str) else ""
+    else:
+        route_params.pop("key", None)
+    if not key:
+        raise AuthenticationError(
+            "You did not provide an API key. You need to provide your API key in the "
+            "Authorization header, using Bearer auth "
+            "(e.g. 'Authorization: Bearer YOUR_SECRET_KEY')."
+        )
+    if key.startswith(("sk_live_", "pk_live_", "rk_live_")):
+        raise AuthenticationError(
+            "This emulator accepts test mode keys only; live mode keys are refused."
+        )
+    if key == em.secret_key:
+        return "secret"
+    if key == em.publishable_key:
+        return "publishable"
+    masked = key[:8] + "*" * max(len(key) - 12, 0) + key[-4:]
+    raise AuthenticationError(f"Invalid API Key provided: {masked}")
+
+
+def request_params() -> dict[str, Any]:
+    """The query string (GET, DELETE) or form body (POST), decoded with bracket nesting."""
+    if request.method == "POST":
+        content_type = request.mimetype
+        if content_type not in ("", "application/x-www-form-urlencoded"):
+            raise InvalidRequestError(
+                f"Invalid request: unsupported Content-Type {content_type}. If error persists "
+                "and you need assistance, please contact support@stripe.com."
+            )
+        raw = request.get_data(cache=True, as_text=False)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise InvalidRequestError("Invalid request: the body is not valid UTF-8.") from exc
+        pairs = parse_qsl(text, keep_blank_values=True)
+        pairs += parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+    else:
+        pairs = parse_qsl(request.query_string.decode("latin-1"), keep_blank_values=True)
+    return forms.decode(pairs)
+
+
+def _view(em: Emulator, route: Route):  # noqa: ANN202 - a Flask view function
+    def view(**path_args: str) -> Response:
+        raw = request_params()
+        key_kind = api_key(em, raw)
+        if key_kind == "publishable" and not route.publishable:
+            raise AuthenticationError(
+                "This API call cannot be made with a publishable API key. Please use a secret "
+                "API key. You can find a list of your API keys at "
+                "https://dashboard.stripe.com/account/apikeys."
+            )
+        parsed = params.parse(raw, route.spec)
+        ctx = Ctx(
+            em=em,
+            base_url=request.host_url.rstrip("/"),
+            key_kind=key_kind,
+            request_id=ids.new_id("req", 14),
+            idempotency_key=request.headers.get("Idempotency-Key"),
+        )
+        if route.method == "GET":
+            body = _present(ctx, route.handler(ctx, parsed, **path_args), parsed)
+            return _json(body, 200, {"Request-Id": ctx.request_id})
+        status, body, replayed = _run_write(ctx, route, parsed, path_args)
+        headers = {"Request-Id": ctx.request_id}
+        if ctx.idempotency_key:
+            headers["Idempotency-Key"] = ctx.idempotency_key
+            if replayed:
+                headers["Idempotent-Replayed"] = "true"
+        if ctx.emitted and em.dispatcher is not None:
+            em.dispatcher.wake()
+        return Response(body, status=status, headers=headers, content_type="application/json")
+
+    return view
+
+
+def _run_write(
+    ctx: Ctx, route: Route, parsed: dict[str, Any], path_args: dict[str, str]
+) -> tuple[int, str, bool]:
+    """Run a POST or DELETE in one transaction, replaying or refusing by idempotency key."""
+    key = ctx.idempotency_key
+    if key is not None and not 0 < len(key) <= 255:
+        raise IdempotencyError("Idempotency keys must be 1 to 255 characters long.")
+    fingerprint = forms.fingerprint(parsed)
+    store = ctx.store
+    with store.transaction() as conn:
+        if key is not None:
+            row = conn.execute(
+                "SELECT method, path, fingerprint, status, body, created FROM idempotency_keys"
+                " WHERE api_key = ? AND key = ?",
+                (ctx.key_kind, key),
+            ).fetchone()
+            if row is not None and row["created"] > time.time() - IDEMPOTENCY_TTL:
+                if (row["method"], row["path"], row["fingerprint"]) != (
+                    route.method,
+                    request.path,
+                    fingerprint,
+                ):
+                    raise IdempotencyError(
+                        "Keys for idempotent requests can only be used with the same parameters "
+                        "they were first used with. Try using a key other than "
+                        f"'{key}' if you meant to execute a different request."
+                    )
+                return row["status"], row["body"], True
+        try:
+            result = route.handler(ctx, parsed, **path_args)
+            status, body = 200, json.dumps(_present(ctx, result, parsed), indent=2)
+        except CardError as error:
+            # A decline is an outcome, not a failed request: its charge and events are kept.
+            if error.payment_intent is not None:
+                error.payment_intent = public(error.payment_intent)
+            status, body = error.status, json.dumps(error.body(), indent=2)
+        if key is not None:
+            conn.execute(
+                "INSERT OR REPLACE INTO idempotency_keys"
+                " (api_key, key, method, path, fingerprint, status, body, created)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    ctx.key_kind,
+                    key,
+                    route.method,
+                    request.path,
+                    fingerprint,
+                    status,
+                    body,
+                    int(time.time()),
+                ),
+            )
+    return status, body, False
+
+
+def _present(ctx: Ctx, result: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any]:
+    """Hide private fields and apply `expand[]`."""
+    if result.get("object") == "list":
+        result = {**result, "data": [public(item) for item in result["data"]]}
+    else:
+        result = public(result)
+    for path in parsed.get("expand", []):
+        _expand(ctx, result, path.split("."), path)
+    return result
+
+
+def _expand(ctx: Ctx, node: Any, parts: list[str], path: str) -> None:
+    if isinstance(node, list):
+        for item in node:
+            _expand(ctx, item, parts, path)
+        return
+    head, rest = parts[0], parts[1:]
+    if not isinstance(node, dict) or head not in node:
+        raise InvalidRequestError(f"This property cannot be expanded ({path}).", param="expand")
+    value = node[head]
+    if isinstance(value, str):
+        found = ctx.store.get(value)
+        if found is None:
+            raise InvalidRequestError(f"This property cannot be expanded ({path}).", param="expand")
+        node[head] = value = public(found)
+    if rest and value is not None:
+        _expand(ctx, value, rest, path)

@@ -1,0 +1,75 @@
+"""The emulator's shared state and the per-request context handed to every resource."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from .store import Store
+
+if TYPE_CHECKING:
+    from .faults import Faults
+    from .webhooks import Dispatcher
+
+API_VERSION = "2026-10-28.endive"
+PRIVATE = "_private"
+
+
+@dataclass
+class Emulator:
+    """Everything one running emulator owns."""
+
+    store: Store
+    secret_key: str
+    publishable_key: str
+    faults: Faults
+    dispatcher: Dispatcher | None = None
+    api_version: str = API_VERSION
+    account: str = "acct_1EmulatorLocal0000"
+    _endpoint_cache: list[dict[str, Any]] | None = field(default=None, repr=False)
+
+    def endpoints(self) -> list[dict[str, Any]]:
+        """Enabled webhook endpoints, cached until one changes."""
+        if self._endpoint_cache is None:
+            items, _ = self.store.page("webhook_endpoint", limit=100)
+            self._endpoint_cache = [item for item in items if item["status"] == "enabled"]
+        return self._endpoint_cache
+
+    def endpoints_changed(self) -> None:
+        """Forget the cached endpoint list."""
+        self._endpoint_cache = None
+
+
+@dataclass
+class Ctx:
+    """One API call: who makes it, where the emulator is reached, what it may emit."""
+
+    em: Emulator
+    base_url: str
+    key_kind: str = "secret"
+    request_id: str | None = None
+    idempotency_key: str | None = None
+    emitted: list[str] = field(default_factory=list)
+
+    @property
+    def store(self) -> Store:
+        """The emulator's store."""
+        return self.em.store
+
+    @property
+    def publishable(self) -> bool:
+        """Whether the caller used the publishable key (Stripe.js)."""
+        return self.key_kind == "publishable"
+
+
+def now() -> int:
+    """Unix time in whole seconds, as Stripe's `created` fields."""
+    return int(time.time())
+
+
+def public(obj: dict[str, Any]) -> dict[str, Any]:
+    """The object as the API shows it: without the emulator's private fields."""
+    if PRIVATE not in obj:
+        return obj
+    return {key: value for key, value in obj.items() if key != PRIVATE}

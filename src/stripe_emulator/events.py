@@ -1,0 +1,50 @@
+"""Events: every change is recorded as Stripe's event object and queued for each endpoint."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import ids
+from .core import Ctx, now, public
+
+
+def emit(
+    ctx: Ctx,
+    event_type: str,
+    obj: dict[str, Any],
+    previous_attributes: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Record an event with a snapshot of obj and queue its webhook deliveries."""
+    endpoints = [
+        endpoint
+        for endpoint in ctx.em.endpoints()
+        if "*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"]
+    ]
+    data: dict[str, Any] = {"object": copy.deepcopy(public(obj))}
+    if previous_attributes:
+        data["previous_attributes"] = previous_attributes
+    event = {
+        "id": ids.new_id("evt"),
+        "object": "event",
+        "api_version": ctx.em.api_version,
+        "created": now(),
+        "data": data,
+        "livemode": False,
+        "pending_webhooks": len(endpoints),
+        "request": {"id": ctx.request_id, "idempotency_key": ctx.idempotency_key},
+        "type": event_type,
+    }
+    with ctx.store.transaction() as conn:
+        ctx.store.put(event, tag=event_type)
+        if endpoints and ctx.em.dispatcher is not None:
+            ctx.em.dispatcher.enqueue(conn, event["id"], [e["id"] for e in endpoints])
+    ctx.emitted.append(event["id"])
+    return event
+
+
+def matches(event_type: str, pattern: str) -> bool:
+    """Stripe's event type filter: exact, or `prefix.*`."""
+    if pattern.endswith(".*"):
+        return event_type.startswith(pattern[:-1])
+    return event_type == pattern

@@ -1,0 +1,192 @@
+"""Injected faults for reliability tests: latency, API errors, and webhook mischief."""
+
+from __future__ import annotations
+
+import fnmatch
+import random
+import threading
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ERROR_STATUSES = (500, 429, "drop")
+
+
+class FaultSpecError(ValueError):
+    """A control request that does not describe a fault."""
+
+
+@dataclass
+class Latency:
+    """Delay matching API requests by a fixed or random number of milliseconds."""
+
+    path: str = "*"
+    min_ms: int = 0
+    max_ms: int = 0
+
+
+@dataclass
+class ApiError:
+    """Answer matching requests with 500, 429 or a dropped connection."""
+
+    status: int | str
+    path: str = "*"
+    method: str = "*"
+    count: int | None = None  # the next N matching requests; None: no limit
+    fraction: float = 1.0  # of matching requests, while count lasts
+
+
+@dataclass
+class WebhookFaults:
+    """How webhook deliveries misbehave."""
+
+    duplicate: int = 1  # copies of each delivery, sent at once
+    delay_seconds: float = 0.0  # before the first attempt
+    shuffle: bool = False  # send what is due in random order
+    drop: float = 0.0  # fraction of new deliveries never sent
+    drop_next: int = 0  # the next N new deliveries never sent
+    paused: bool = False  # hold every delivery until resumed
+    retry_base_seconds: float = 2.0  # first retry delay; doubles each attempt
+
+
+@dataclass
+class Faults:
+    """The faults in force, changed through the control API."""
+
+    latency: list[Latency] = field(default_factory=list)
+    errors: list[ApiError] = field(default_factory=list)
+    webhooks: WebhookFaults = field(default_factory=WebhookFaults)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def configure(self, spec: dict[str, Any]) -> None:
+        """Add latency and error rules, and update webhook settings."""
+        if not isinstance(spec, dict):
+            raise FaultSpecError("expected a JSON object")
+        unknown = set(spec) - {"latency", "errors", "webhooks"}
+        if unknown:
+            raise FaultSpecError(f"unknown fault kinds: {', '.join(sorted(unknown))}")
+        latency = [_latency(item) for item in _as_list(spec.get("latency", []))]
+        errors = [_error(item) for item in _as_list(spec.get("errors", []))]
+        webhooks = _webhooks(self.webhooks, spec.get("webhooks", {}))
+        with self._lock:
+            self.latency.extend(latency)
+            self.errors.extend(errors)
+            self.webhooks = webhooks
+
+    def clear(self) -> None:
+        """No faults at all."""
+        with self._lock:
+            self.latency.clear()
+            self.errors.clear()
+            self.webhooks = WebhookFaults()
+
+    def describe(self) -> dict[str, Any]:
+        """The faults in force, as JSON."""
+        return {
+            "latency": [asdict(item) for item in self.latency],
+            "errors": [asdict(item) for item in self.errors],
+            "webhooks": asdict(self.webhooks),
+        }
+
+    def delay_for(self, path: str) -> float:
+        """Seconds to wait before answering a request to path."""
+        total = 0.0
+        for rule in self.latency:
+            if fnmatch.fnmatchcase(path, rule.path):
+                total += random.uniform(rule.min_ms, rule.max_ms) / 1000
+        return total
+
+    def error_for(self, method: str, path: str) -> int | str | None:
+        """The injected answer for this request, if any rule fires."""
+        with self._lock:
+            for rule in self.errors:
+                if rule.method not in ("*", method) or not fnmatch.fnmatchcase(path, rule.path):
+                    continue
+                if rule.count is not None and rule.count <= 0:
+                    continue
+                if random.random() >= rule.fraction:
+                    continue
+                if rule.count is not None:
+                    rule.count -= 1
+                return rule.status
+        return None
+
+    def drop_delivery(self) -> bool:
+        """Whether a new webhook delivery is lost."""
+        with self._lock:
+            if self.webhooks.drop_next > 0:
+                self.webhooks.drop_next -= 1
+                return True
+            return random.random() < self.webhooks.drop
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, dict):
+        return [value]
+    if not isinstance(value, list):
+        raise FaultSpecError("latency and errors take an object or a list of objects")
+    return value
+
+
+def _number(item: dict[str, Any], name: str, default: float, minimum: float = 0) -> float:
+    value = item.get(name, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+        raise FaultSpecError(f"{name} must be a number of at least {minimum}")
+    return value
+
+
+def _latency(item: Any) -> Latency:
+    if not isinstance(item, dict) or set(item) - {"path", "ms", "min_ms", "max_ms"}:
+        raise FaultSpecError("latency takes path, and ms or min_ms and max_ms")
+    if "ms" in item:
+        fixed = int(_number(item, "ms", 0))
+        low, high = fixed, fixed
+    else:
+        low = int(_number(item, "min_ms", 0))
+        high = int(_number(item, "max_ms", low))
+    if high < low:
+        raise FaultSpecError("max_ms must not be below min_ms")
+    return Latency(path=str(item.get("path", "*")), min_ms=low, max_ms=high)
+
+
+def _error(item: Any) -> ApiError:
+    if not isinstance(item, dict) or set(item) - {"status", "path", "method", "count", "fraction"}:
+        raise FaultSpecError("errors take status, path, method, count and fraction")
+    if item.get("status") not in ERROR_STATUSES:
+        raise FaultSpecError('status must be 500, 429 or "drop"')
+    count = item.get("count")
+    if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
+        raise FaultSpecError("count must be a whole number of at least 1")
+    fraction = _number(item, "fraction", 1.0)
+    if fraction > 1:
+        raise FaultSpecError("fraction must be between 0 and 1")
+    return ApiError(
+        status=item["status"],
+        path=str(item.get("path", "*")),
+        method=str(item.get("method", "*")).upper(),
+        count=count,
+        fraction=fraction,
+    )
+
+
+def _webhooks(current: WebhookFaults, item: Any) -> WebhookFaults:
+    if not isinstance(item, dict):
+        raise FaultSpecError("webhooks takes an object")
+    known = set(asdict(current))
+    unknown = set(item) - known
+    if unknown:
+        raise FaultSpecError(f"unknown webhook settings: {', '.join(sorted(unknown))}")
+    values = asdict(current)
+    for name, value in item.items():
+        if name in ("shuffle", "paused"):
+            if not isinstance(value, bool):
+                raise FaultSpecError(f"{name} must be true or false")
+        elif name in ("duplicate", "drop_next"):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 0 or value > 50:
+                raise FaultSpecError(f"{name} must be a whole number from 0 to 50")
+        else:
+            value = _number(item, name, 0)
+            if name == "drop" and value > 1:
+                raise FaultSpecError("drop must be between 0 and 1")
+        values[name] = value
+    values["duplicate"] = max(1, values["duplicate"])
+    return WebhookFaults(**values)
