@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import socket
 import time
 from typing import Any
@@ -45,7 +46,17 @@ ROUTES: list[Route] = [
     *webhook_endpoints.ROUTES,
     *checkout_sessions.ROUTES,
 ]
+# The fields Stripe lets `expand[]` replace by the object they name, per object type.
+EXPANDABLE: dict[str, set[str]] = {
+    "list": {"data"},
+    "payment_intent": {"latest_charge", "payment_method"},
+    "charge": {"payment_intent"},
+    "refund": {"charge", "payment_intent"},
+    "dispute": {"charge", "payment_intent"},
+    "checkout.session": {"payment_intent", "line_items"},
+}
 IDEMPOTENCY_TTL = 24 * 3600
+log = logging.getLogger("stripe_emulator")
 MAX_BODY = 256 * 1024
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -113,6 +124,12 @@ def create_app(em: Emulator) -> Flask:
             InvalidRequestError(error.description or "Bad request.").body(), error.code or 400
         )
 
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        # A bug, not the caller's fault: answer as Stripe does, and keep the traceback.
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return _json(ApiError("An unexpected error occurred in the emulator.").body(), 500)
+
     return app
 
 
@@ -120,7 +137,7 @@ def _json(
     body: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None
 ) -> Response:
     return Response(
-        json.dumps(body, indent=2),
+        json.dumps(body),
         status=status,
         headers=headers,
         content_type="application/json",
@@ -136,7 +153,9 @@ def _inject_fault(em: Emulator) -> Response | None:
     if status is None:
         return None
     if status == "drop":
-        sock = request.environ.get("werkzeug.socket")
+        # waitress hides the socket; its disconnect check is a method of the connection's channel.
+        channel = getattr(request.environ.get("waitress.client_disconnected"), "__self__", None)
+        sock = getattr(channel, "socket", None)
         if sock is not None:
             try:
                 sock.shutdown(socket.SHUT_RDWR)
@@ -187,6 +206,13 @@ def api_key(em: Emulator, route_params: dict[str, Any]) -> str:
     raise AuthenticationError(f"Invalid API Key provided: {masked}")
 
 
+def base_url() -> str:
+    """Where the caller reached the emulator, for the URLs it hands out (3-D Secure, Checkout)."""
+    environ = request.environ
+    host = environ.get("HTTP_HOST") or f"{environ['SERVER_NAME']}:{environ['SERVER_PORT']}"
+    return f"{environ['wsgi.url_scheme']}://{host}"
+
+
 def request_params() -> dict[str, Any]:
     """The query string (GET, DELETE) or form body (POST), decoded with bracket nesting."""
     if request.method == "POST":
@@ -221,7 +247,7 @@ def _view(em: Emulator, route: Route):  # noqa: ANN202 - a Flask view function
         parsed = params.parse(raw, route.spec)
         ctx = Ctx(
             em=em,
-            base_url=request.host_url.rstrip("/"),
+            base_url=base_url(),
             key_kind=key_kind,
             request_id=ids.new_id("req", 14),
             idempotency_key=request.headers.get("Idempotency-Key"),
@@ -272,12 +298,12 @@ def _run_write(
                 return row["status"], row["body"], True
         try:
             result = route.handler(ctx, parsed, **path_args)
-            status, body = 200, json.dumps(_present(ctx, result, parsed), indent=2)
+            status, body = 200, json.dumps(_present(ctx, result, parsed))
         except CardError as error:
             # A decline is an outcome, not a failed request: its charge and events are kept.
             if error.payment_intent is not None:
                 error.payment_intent = public(error.payment_intent)
-            status, body = error.status, json.dumps(error.body(), indent=2)
+            status, body = error.status, json.dumps(error.body())
         if key is not None:
             conn.execute(
                 "INSERT OR REPLACE INTO idempotency_keys"
@@ -299,10 +325,7 @@ def _run_write(
 
 def _present(ctx: Ctx, result: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any]:
     """Hide private fields and apply `expand[]`."""
-    if result.get("object") == "list":
-        result = {**result, "data": [public(item) for item in result["data"]]}
-    else:
-        result = public(result)
+    result = public(result)
     for path in parsed.get("expand", []):
         _expand(ctx, result, path.split("."), path)
     return result
@@ -314,7 +337,11 @@ def _expand(ctx: Ctx, node: Any, parts: list[str], path: str) -> None:
             _expand(ctx, item, parts, path)
         return
     head, rest = parts[0], parts[1:]
-    if not isinstance(node, dict) or head not in node:
+    if (
+        not isinstance(node, dict)
+        or head not in node
+        or head not in EXPANDABLE.get(node.get("object"), ())
+    ):
         raise InvalidRequestError(f"This property cannot be expanded ({path}).", param="expand")
     value = node[head]
     if isinstance(value, str):

@@ -41,12 +41,12 @@ TEST_CARDS: dict[str, Outcome] = {
         "processing_error",
         "An error occurred while processing your card. Try again in a little bit.",
     ),
-    "4242424242424241": Outcome(
-        "incorrect_number", "incorrect_number", "Your card number is incorrect."
-    ),
     "4000002500003155": Outcome(three_d_secure=True),
     "4000002760003184": Outcome(three_d_secure=True),
     "4000000000003220": Outcome(three_d_secure=True),
+    "4000008260003178": Outcome(
+        "insufficient_funds", message="Your card has insufficient funds.", three_d_secure=True
+    ),
     "4000000000000259": Outcome(dispute=True),
     "4000000000005126": Outcome(refund_fails=True),
 }
@@ -114,10 +114,11 @@ def validate(
 ) -> CardInputError | None:
     """Stripe's checks of card input, in the order it applies them."""
     today = today or datetime.date.today()
-    if number in TEST_CARDS and TEST_CARDS[number].code == "incorrect_number":
-        return None  # this test number charges to an `incorrect_number` decline instead
-    if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
+    if not number.isdigit() or not 12 <= len(number) <= 19:
         return CardInputError("invalid_number", "Your card number is invalid.", "number")
+    if not luhn_valid(number):
+        # Stripe's test number for this is 4242424242424241: refused before any charge.
+        return CardInputError("incorrect_number", "Your card number is incorrect.", "number")
     if not 1 <= exp_month <= 12:
         return CardInputError(
             "invalid_expiry_month", "Your card's expiration month is invalid.", "exp_month"

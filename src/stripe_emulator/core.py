@@ -69,7 +69,14 @@ def now() -> int:
 
 
 def public(obj: dict[str, Any]) -> dict[str, Any]:
-    """The object as the API shows it: without the emulator's private fields."""
-    if PRIVATE not in obj:
-        return obj
-    return {key: value for key, value in obj.items() if key != PRIVATE}
+    """The object as the API shows it: without the emulator's private fields, at any depth."""
+    return _without_private(obj)
+
+
+def _without_private(value: Any) -> Any:
+    # Objects nest others (a decline's payment method, an expanded charge): strip them all.
+    if isinstance(value, dict):
+        return {key: _without_private(item) for key, item in value.items() if key != PRIVATE}
+    if isinstance(value, list):
+        return [_without_private(item) for item in value]
+    return value

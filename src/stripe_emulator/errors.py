@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .core import public
+
 
 class StripeError(Exception):
     """Base of every error the API answers with."""
@@ -39,7 +41,7 @@ class StripeError(Exception):
         if self.code:
             error["doc_url"] = f"https://stripe.com/docs/error-codes/{self.code.replace('_', '-')}"
         error.update(self.extra)
-        return {"error": error}
+        return {"error": public(error)}
 
 
 class InvalidRequestError(StripeError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import copy
+import json
 from typing import Any
 
 from . import ids
@@ -21,7 +21,8 @@ def emit(
         for endpoint in ctx.em.endpoints()
         if "*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"]
     ]
-    data: dict[str, Any] = {"object": copy.deepcopy(public(obj))}
+    # A snapshot, so later changes to obj do not reach the event; JSON is the fastest deep copy.
+    data: dict[str, Any] = {"object": json.loads(json.dumps(public(obj)))}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes
     event = {

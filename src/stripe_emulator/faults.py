@@ -1,4 +1,19 @@
-"""Injected faults for reliability tests: latency, API errors, and webhook mischief."""
+"""Injected faults for reliability tests: latency, API errors, webhook mischief, slow payments.
+
+`POST /_emulator/faults` takes a JSON object with any of these keys (`DELETE` clears them all):
+
+    {"latency": [{"path": "/v1/payment_intents*", "ms": 300}],          # or min_ms and max_ms
+     "errors": [{"status": 500 | 429 | "drop", "path": "*", "method": "POST",
+                 "count": 2, "fraction": 0.5}],                          # the next N, or a share
+     "webhooks": {"duplicate": 3, "delay_seconds": 1.5, "shuffle": true, "drop": 0.2,
+                  "drop_next": 1, "paused": true, "retry_base_seconds": 0.1,
+                  "timeout_seconds": 2},
+     "payments": {"settle_seconds": 3}}
+
+`payments.settle_seconds` > 0 makes card payments asynchronous: a confirmation leaves the
+PaymentIntent `processing` (event payment_intent.processing) and the charge goes through, or
+declines, that many seconds later in the background, as a bank transfer would.
+"""
 
 from __future__ import annotations
 
@@ -46,6 +61,14 @@ class WebhookFaults:
     drop_next: int = 0  # the next N new deliveries never sent
     paused: bool = False  # hold every delivery until resumed
     retry_base_seconds: float = 2.0  # first retry delay; doubles each attempt
+    timeout_seconds: float = 10.0  # an endpoint slower than this counts as failed
+
+
+@dataclass
+class PaymentFaults:
+    """How card payments behave."""
+
+    settle_seconds: float = 0.0  # > 0: confirmations go to processing and settle this much later
 
 
 @dataclass
@@ -55,22 +78,25 @@ class Faults:
     latency: list[Latency] = field(default_factory=list)
     errors: list[ApiError] = field(default_factory=list)
     webhooks: WebhookFaults = field(default_factory=WebhookFaults)
+    payments: PaymentFaults = field(default_factory=PaymentFaults)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def configure(self, spec: dict[str, Any]) -> None:
-        """Add latency and error rules, and update webhook settings."""
+        """Add latency and error rules; update webhook and payment settings (see the module doc)."""
         if not isinstance(spec, dict):
             raise FaultSpecError("expected a JSON object")
-        unknown = set(spec) - {"latency", "errors", "webhooks"}
+        unknown = set(spec) - {"latency", "errors", "webhooks", "payments"}
         if unknown:
             raise FaultSpecError(f"unknown fault kinds: {', '.join(sorted(unknown))}")
         latency = [_latency(item) for item in _as_list(spec.get("latency", []))]
         errors = [_error(item) for item in _as_list(spec.get("errors", []))]
         webhooks = _webhooks(self.webhooks, spec.get("webhooks", {}))
+        payments = _payments(self.payments, spec.get("payments", {}))
         with self._lock:
             self.latency.extend(latency)
             self.errors.extend(errors)
             self.webhooks = webhooks
+            self.payments = payments
 
     def clear(self) -> None:
         """No faults at all."""
@@ -78,6 +104,7 @@ class Faults:
             self.latency.clear()
             self.errors.clear()
             self.webhooks = WebhookFaults()
+            self.payments = PaymentFaults()
 
     def describe(self) -> dict[str, Any]:
         """The faults in force, as JSON."""
@@ -85,6 +112,7 @@ class Faults:
             "latency": [asdict(item) for item in self.latency],
             "errors": [asdict(item) for item in self.errors],
             "webhooks": asdict(self.webhooks),
+            "payments": asdict(self.payments),
         }
 
     def delay_for(self, path: str) -> float:
@@ -187,6 +215,17 @@ def _webhooks(current: WebhookFaults, item: Any) -> WebhookFaults:
             value = _number(item, name, 0)
             if name == "drop" and value > 1:
                 raise FaultSpecError("drop must be between 0 and 1")
+            if name == "timeout_seconds" and not 0 < value <= 60:
+                raise FaultSpecError("timeout_seconds must be more than 0 and at most 60")
         values[name] = value
     values["duplicate"] = max(1, values["duplicate"])
     return WebhookFaults(**values)
+
+
+def _payments(current: PaymentFaults, item: Any) -> PaymentFaults:
+    if not isinstance(item, dict) or set(item) - {"settle_seconds"}:
+        raise FaultSpecError("payments takes settle_seconds")
+    seconds = _number(item, "settle_seconds", current.settle_seconds)
+    if seconds > 3600:
+        raise FaultSpecError("settle_seconds must be at most 3600")
+    return PaymentFaults(settle_seconds=seconds)

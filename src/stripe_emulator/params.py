@@ -107,6 +107,8 @@ def metadata() -> Field:
     def coerce(value: Any, path: str) -> dict[str, str]:
         if value == "":
             return {}
+        if isinstance(value, list):  # keys "0", "1", ... were decoded as a list
+            value = {str(index): item for index, item in enumerate(value)}
         if not isinstance(value, dict):
             raise InvalidRequestError(f"Invalid hash: {path}", param=path)
         if len(value) > 50:

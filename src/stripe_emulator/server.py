@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
-from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from waitress import create_server
 
-from . import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
-from .app import create_app
+from . import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, jobs
+from .app import IDEMPOTENCY_TTL, create_app
 from .core import Ctx, Emulator
 from .faults import Faults
 from .resources import checkout_sessions
@@ -18,16 +18,6 @@ from .store import Store
 from .webhooks import Dispatcher
 
 log = logging.getLogger("stripe_emulator")
-
-
-class _Handler(WSGIRequestHandler):
-    """HTTP/1.1 keep-alive, so that SDK clients reuse their connections; quiet by default."""
-
-    protocol_version = "HTTP/1.1"
-
-    def log_request(self, code: Any = "-", size: Any = "-") -> None:
-        if log.isEnabledFor(logging.DEBUG):
-            super().log_request(code, size)
 
 
 class EmulatorServer:
@@ -56,14 +46,23 @@ class EmulatorServer:
         self.dispatcher = Dispatcher(self.store, faults)
         self.emulator.dispatcher = self.dispatcher
         self.app = create_app(self.emulator)
-        self._server: BaseWSGIServer = make_server(
-            host, port, self.app, threaded=True, request_handler=_Handler
+        self._server = create_server(
+            self.app,
+            host=host,
+            port=port,
+            threads=16,
+            ident="stripe-emulator",
+            # Stripe.js and the SDK keep connections open; so may many test clients.
+            connection_limit=1000,
+            channel_timeout=60,
         )
-        self._server.daemon_threads = True
         self.host = host
-        self.port = self._server.server_port
+        self.port = self._server.effective_port
         self._thread: threading.Thread | None = None
+        self._stopped = False
         self.dispatcher.on_tick.append(self._expire_sessions)
+        self.dispatcher.on_tick.append(self._forget_old_idempotency_keys)
+        self.dispatcher.on_poll.append(self._run_jobs)
 
     @property
     def url(self) -> str:
@@ -85,11 +84,21 @@ class EmulatorServer:
         if checkout_sessions.expire_due(ctx):
             self.dispatcher.wake()
 
+    def _run_jobs(self) -> None:
+        if jobs.run_due(self.emulator, self.url):
+            self.dispatcher.wake()
+
+    def _forget_old_idempotency_keys(self) -> None:
+        with self.store.transaction() as conn:
+            conn.execute(
+                "DELETE FROM idempotency_keys WHERE created < ?", (time.time() - IDEMPOTENCY_TTL,)
+            )
+
     def start(self) -> EmulatorServer:
         """Serve in a background thread."""
         self.dispatcher.start()
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="stripe-emulator", daemon=True
+            target=self._server.run, name="stripe-emulator", daemon=True
         )
         self._thread.start()
         return self
@@ -98,17 +107,30 @@ class EmulatorServer:
         """Serve in this thread until interrupted."""
         self.dispatcher.start()
         try:
-            self._server.serve_forever()
+            self._server.run()
         finally:
             self.dispatcher.stop()
             self.store.close()
 
     def stop(self) -> None:
-        """Stop serving and delivering; close the store."""
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
+        """Stop serving and delivering; close the store. Stopping twice is harmless."""
+        if self._stopped:
+            return
+        self._stopped = True
+        server = self._server
+
+        def close_everything() -> None:
+            # Runs inside the server's loop thread, so no select() is left on a closed socket;
+            # the loop ends once its map is empty.
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.task_dispatcher.shutdown(timeout=5)  # let requests under way finish first
+        if self._thread is not None and self._thread.is_alive():
+            server.trigger.pull_trigger(close_everything)
             self._thread.join(timeout=5)
+        else:
+            server.close()
         self.dispatcher.stop()
         self.store.close()
 

@@ -52,6 +52,7 @@ CREATE TABLE IF NOT EXISTS deliveries (
     last_error TEXT
 );
 CREATE INDEX IF NOT EXISTS deliveries_due ON deliveries (status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS deliveries_event ON deliveries (event_id);
 
 CREATE TABLE IF NOT EXISTS delivery_attempts (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -62,9 +63,17 @@ CREATE TABLE IF NOT EXISTS delivery_attempts (
     duration_ms INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS delivery_attempts_delivery ON delivery_attempts (delivery_id);
+
+CREATE TABLE IF NOT EXISTS jobs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    object_id TEXT NOT NULL,
+    due_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_at);
 """
 
-TABLES = ("objects", "idempotency_keys", "deliveries", "delivery_attempts")
+TABLES = ("objects", "idempotency_keys", "deliveries", "delivery_attempts", "jobs")
 
 
 class Store:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import random
 import sqlite3
 import threading
@@ -17,9 +18,9 @@ import requests
 from .faults import Faults
 from .store import Store
 
+log = logging.getLogger("stripe_emulator")
 MAX_RETRY_DELAY = 3600.0  # seconds between attempts, at most
 GIVE_UP_AFTER = 3 * 86_400.0  # Stripe retries for up to three days
-TIMEOUT = 10.0
 USER_AGENT = "Stripe/1.0 (+https://stripe.com/docs/webhooks)"
 
 
@@ -44,6 +45,7 @@ class Dispatcher:
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
         self.on_tick: list[Any] = []  # callables run about once a second (session expiry)
+        self.on_poll: list[Any] = []  # callables run on every wakeup (due jobs)
 
     def enqueue(self, conn: sqlite3.Connection, event_id: str, endpoint_ids: list[str]) -> None:
         """Queue one delivery per endpoint, inside the caller's transaction."""
@@ -106,18 +108,25 @@ class Dispatcher:
         while not self._stopping.is_set():
             self._wakeup.wait(0.1)
             self._wakeup.clear()
+            sweeps = list(self.on_poll)
             if time.monotonic() - last_tick >= 1.0:
                 last_tick = time.monotonic()
-                for tick in self.on_tick:
-                    try:
-                        tick()
-                    except Exception:  # a failed sweep must not stop deliveries
-                        pass
+                sweeps += self.on_tick
+            for sweep in sweeps:
+                try:
+                    sweep()
+                except Exception:  # a failed sweep must not stop deliveries
+                    log.exception("background sweep failed")
             if self.faults.webhooks.paused:
                 continue
             if self.faults.webhooks.shuffle:
                 time.sleep(0.3)  # gather a batch so that there is something to reorder
-            for delivery in self._claim_due():
+            try:
+                due = self._claim_due()
+            except Exception:  # the store is closing: the next start sends what is left
+                log.exception("claiming deliveries failed")
+                continue
+            for delivery in due:
                 with self._in_flight_lock:
                     self._in_flight += 1
                 self._pool.submit(self._deliver, delivery)
@@ -141,6 +150,12 @@ class Dispatcher:
     def _deliver(self, delivery: dict[str, Any]) -> None:
         try:
             self._attempt(delivery)
+        except Exception as exc:
+            log.exception("delivery %s failed", delivery["id"])
+            try:
+                self._finish(delivery, "retry", None, f"emulator error: {exc}"[:500], 0)
+            except Exception:  # the store is closing: `sending` is sent again on the next start
+                pass
         finally:
             with self._in_flight_lock:
                 self._in_flight -= 1
@@ -185,7 +200,7 @@ class Dispatcher:
                     "Stripe-Signature": sign(payload, secret),
                     "User-Agent": USER_AGENT,
                 },
-                timeout=TIMEOUT,
+                timeout=self.faults.webhooks.timeout_seconds,
                 allow_redirects=False,
             )
             status = response.status_code

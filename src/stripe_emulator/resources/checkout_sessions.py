@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from .. import events, ids
 from ..core import PRIVATE, Ctx, now
@@ -112,8 +113,18 @@ def _line_item(ctx: Ctx, item: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _check_url(params: dict[str, Any], name: str) -> None:
+    if name not in params:
+        return
+    parts = urlsplit(params[name])
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise InvalidRequestError("Not a valid URL", param=name)
+
+
 def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/checkout/sessions."""
+    _check_url(params, "success_url")
+    _check_url(params, "cancel_url")
     if not params["line_items"]:
         raise InvalidRequestError("line_items must not be empty", param="line_items")
     line_items = [_line_item(ctx, item) for item in params["line_items"]]
@@ -194,8 +205,11 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def retrieve(ctx: Ctx, params: dict[str, Any], session: str) -> dict[str, Any]:
-    """GET /v1/checkout/sessions/{id}."""
-    return load(ctx, "checkout.session", session, "checkout.session", "session")
+    """GET /v1/checkout/sessions/{id}; `expand[]=line_items` adds the first page of items."""
+    found = load(ctx, "checkout.session", session, "checkout.session", "session")
+    if "line_items" in params.get("expand", []):
+        found["line_items"] = line_items(ctx, {}, session)
+    return found
 
 
 def list_sessions(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
@@ -240,6 +254,7 @@ def _expire(ctx: Ctx, session: dict[str, Any]) -> dict[str, Any]:
         if pi and pi["status"] in payment_intents.CANCELABLE:
             payment_intents.cancel(ctx, {"cancellation_reason": "abandoned"}, pi["id"])
     session["status"] = "expired"
+    session["url"] = None  # Stripe shows the URL only while the session is open
     ctx.store.put(session, tag="expired")
     events.emit(ctx, "checkout.session.expired", session)
     return session
@@ -317,6 +332,7 @@ def complete(ctx: Ctx, session_id: str) -> dict[str, Any]:
     payment_method = ctx.store.get(pi["payment_method"], "payment_method") or {}
     billing = payment_method.get("billing_details", {})
     session["status"] = "complete"
+    session["url"] = None
     session["payment_status"] = "paid" if pi["status"] == "succeeded" else "unpaid"
     session["customer_details"] = {
         "address": billing.get("address"),
@@ -329,6 +345,19 @@ def complete(ctx: Ctx, session_id: str) -> dict[str, Any]:
     ctx.store.put(session, tag="complete")
     events.emit(ctx, "checkout.session.completed", session)
     return session
+
+
+def payment_settled(ctx: Ctx, pi: dict[str, Any]) -> None:
+    """A processing payment settled: its completed session is now paid, or its payment failed."""
+    for session in ctx.store.all_of("checkout.session", {"payment_intent": pi["id"]}):
+        if session["status"] != "complete" or session["payment_status"] == "paid":
+            continue
+        if pi["status"] == "succeeded":
+            session["payment_status"] = "paid"
+            ctx.store.put(session)
+            events.emit(ctx, "checkout.session.async_payment_succeeded", session)
+        elif pi["status"] == "requires_payment_method":
+            events.emit(ctx, "checkout.session.async_payment_failed", session)
 
 
 def success_url(session: dict[str, Any]) -> str:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from .. import cards, currencies, events, ids
-from ..core import PRIVATE, Ctx, now
+from .. import cards, currencies, events, ids, jobs
+from ..core import PRIVATE, Ctx, now, public
 from ..errors import CardError, InvalidRequestError
 from ..params import (
     LIST_SPEC,
@@ -43,6 +43,7 @@ TRANSITIONS: dict[str, set[str]] = {
     },
     "requires_action": {
         "requires_payment_method",
+        "requires_confirmation",
         "processing",
         "requires_capture",
         "succeeded",
@@ -263,7 +264,7 @@ def _card_error(
     if charge_id:
         error["charge"] = charge_id
     if payment_method is not None:
-        error["payment_method"] = payment_method
+        error["payment_method"] = public(payment_method)
     return error
 
 
@@ -284,7 +285,7 @@ def _charge(ctx: Ctx, pi: dict[str, Any], payment_method: dict[str, Any]) -> Non
             code=outcome.code,
             decline_code=outcome.decline_code,
             payment_intent=pi,
-            extra={"charge": charge["id"], "payment_method": payment_method},
+            extra={"charge": charge["id"], "payment_method": public(payment_method)},
         )
     pi["last_payment_error"] = None
     events.emit(ctx, "charge.succeeded", charge)
@@ -296,6 +297,40 @@ def _charge(ctx: Ctx, pi: dict[str, Any], payment_method: dict[str, Any]) -> Non
     _move(ctx, pi, "succeeded")
     if outcome.dispute:
         disputes.open_for(ctx, charge)
+
+
+def _pay(ctx: Ctx, pi: dict[str, Any], payment_method: dict[str, Any]) -> None:
+    """Charge the card now or, when payments are set to settle later, go to processing."""
+    delay = ctx.em.faults.payments.settle_seconds
+    if delay <= 0:
+        _charge(ctx, pi, payment_method)
+        return
+    pi["next_action"] = None
+    pi["last_payment_error"] = None
+    pi["processing"] = {
+        "type": "card",
+        "card": {
+            "customer_notification": {
+                "approval_requested": False,
+                "completes_at": now() + max(1, round(delay)),
+            }
+        },
+    }
+    _move(ctx, pi, "processing")
+    jobs.schedule(ctx, jobs.SETTLE_PAYMENT, pi["id"], delay)
+
+
+def settle(ctx: Ctx, intent: str) -> dict[str, Any] | None:
+    """A processing payment's charge goes through or declines; None if nothing was pending."""
+    pi = ctx.store.get(intent, "payment_intent")
+    if pi is None or pi["status"] != "processing":
+        return None  # canceled meanwhile
+    pi["processing"] = None
+    try:
+        _charge(ctx, pi, payment_methods.resolve(ctx, pi["payment_method"]))
+    except CardError:
+        pass  # recorded on the PaymentIntent and its events, as a later decline is
+    return pi
 
 
 def _confirm(ctx: Ctx, pi: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
@@ -346,17 +381,13 @@ def _confirm(ctx: Ctx, pi: dict[str, Any], params: dict[str, Any]) -> dict[str, 
         pi["last_payment_error"] = None
         _move(ctx, pi, "requires_action")
         return pi
-    _charge(ctx, pi, payment_method)
+    _pay(ctx, pi, payment_method)
     return pi
 
 
 def _authorize_client(ctx: Ctx, pi: dict[str, Any], params: dict[str, Any]) -> None:
     """Publishable-key calls must prove they hold this PaymentIntent's client secret."""
-    if not ctx.publishable:
-        if "client_secret" in params:
-            raise InvalidRequestError(
-                "Received unknown parameter: client_secret", param="client_secret"
-            )
+    if not ctx.publishable and "client_secret" not in params:
         return
     if params.get("client_secret") != pi["client_secret"]:
         raise InvalidRequestError(
@@ -371,7 +402,7 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     pi = build(ctx, params)
     if "payment_method" in params and not params.get("confirm"):
         pi["payment_method"] = payment_methods.resolve(ctx, params["payment_method"])["id"]
-        pi["status"] = "requires_confirmation"
+        _move(ctx, pi, "requires_confirmation", emit=False)
     ctx.store.put(pi)
     events.emit(ctx, "payment_intent.created", pi)
     if params.get("confirm"):
@@ -410,8 +441,9 @@ def update(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
             pi[name] = params[name]
     if "payment_method" in params:
         pi["payment_method"] = payment_methods.resolve(ctx, params["payment_method"])["id"]
-        if pi["status"] == "requires_payment_method":
-            pi["status"] = "requires_confirmation"
+        if pi["status"] != "requires_confirmation":
+            pi["next_action"] = None
+            _move(ctx, pi, "requires_confirmation", emit=False)
     ctx.store.put(pi)
     return pi
 
@@ -429,14 +461,18 @@ def cancel(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
     if pi["status"] not in CANCELABLE:
         raise _unexpected_state(pi, "cancel", CANCELABLE)
     if pi["status"] == "requires_capture" and pi["latest_charge"]:
+        # The authorization is released: Stripe shows the held charge as refunded.
         charge = load(ctx, "charge", pi["latest_charge"], "charge")
+        previous = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
         charge["amount_refunded"] = charge["amount"]
         charge["refunded"] = True
         ctx.store.put(charge)
+        events.emit(ctx, "charge.refunded", charge, previous)
     pi["canceled_at"] = now()
     pi["cancellation_reason"] = params.get("cancellation_reason")
     pi["amount_capturable"] = 0
     pi["next_action"] = None
+    pi["processing"] = None  # a payment still settling is abandoned: its job finds it canceled
     _move(ctx, pi, "canceled")
     return pi
 
@@ -493,12 +529,12 @@ def authenticate(ctx: Ctx, intent: str, client_secret: str, succeeded: bool) -> 
                 "code": "payment_intent_authentication_failure",
                 "message": AUTHENTICATION_FAILED,
                 "doc_url": "https://stripe.com/docs/error-codes/payment-intent-authentication-failure",
-                "payment_method": payment_method,
+                "payment_method": public(payment_method),
             },
         )
         return pi
     try:
-        _charge(ctx, pi, payment_method)
+        _pay(ctx, pi, payment_method)
     except CardError:
         pass  # the decline is recorded on the PaymentIntent; the return page shows it
     return pi

@@ -99,7 +99,12 @@ def from_shorthand(ctx: Ctx, name: str) -> dict[str, Any]:
         ctx,
         {
             "type": "card",
-            "card": {"number": number, "exp_month": 12, "exp_year": exp_year, "cvc": "123"},
+            "card": {
+                "number": number,
+                "exp_month": 12,
+                "exp_year": exp_year,
+                "cvc": "1234" if cards.brand(number) == "amex" else "123",
+            },
         },
     )
 

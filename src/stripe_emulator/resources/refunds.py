@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from .. import cards, currencies, events, ids
+from .. import cards, currencies, events, ids, jobs
 from ..core import Ctx, now
 from ..errors import InvalidRequestError
 from ..params import LIST_SPEC, Spec, enum, expand, integer, metadata, string
@@ -48,11 +47,12 @@ def _apply_to_charge(ctx: Ctx, charge: dict[str, Any], delta: int) -> dict[str, 
     """Move the charge's refunded amount; returns the previous attributes."""
     previous = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
     charge["amount_refunded"] += delta
-    charge["refunded"] = charge["amount_refunded"] >= charge["amount_captured"]
-    refunds = ctx.store.all_of("refund", {"charge": charge["id"]})
-    refunds.sort(key=lambda refund: refund["created"], reverse=True)
-    charge["refunds"]["data"] = refunds[:10]
-    charge["refunds"]["has_more"] = len(refunds) > 10
+    # A partial capture already counts its released part as refunded.
+    charge["refunded"] = charge["amount_refunded"] >= charge["amount"]
+    # The charge embeds its first page of refunds, newest first, as Stripe lists them.
+    refunds, has_more = ctx.store.page("refund", limit=10, where={"charge": charge["id"]})
+    charge["refunds"]["data"] = refunds
+    charge["refunds"]["has_more"] = has_more
     ctx.store.put(charge)
     return previous
 
@@ -65,7 +65,12 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
             f"Charge {charge['id']} has not been captured and cannot be refunded.",
             code="charge_not_refundable",
         )
-    left = charge["amount_captured"] - charge["amount_refunded"]
+    if charge["disputed"]:
+        raise InvalidRequestError(
+            f"Charge {charge['id']} has been charged back; it cannot be refunded.",
+            code="charge_disputed",
+        )
+    left = charge["amount"] - charge["amount_refunded"]
     if left <= 0:
         raise InvalidRequestError(
             f"Charge {charge['id']} has already been refunded.",
@@ -106,32 +111,23 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     events.emit(ctx, "charge.refunded", charge, previous)
     payment_method = ctx.store.get(charge["payment_method"], "payment_method")
     if payment_method and cards.outcome(payment_methods.card_number(payment_method)).refund_fails:
-        _fail_later(ctx, refund["id"])
+        jobs.schedule(ctx, jobs.FAIL_REFUND, refund["id"], FAILURE_DELAY_SECONDS)
     return refund
 
 
-def _fail_later(ctx: Ctx, refund_id: str) -> None:
+def fail(ctx: Ctx, refund_id: str) -> None:
     """The refund-failure test card: the refund fails a moment after it succeeded."""
-
-    def fail() -> None:
-        with ctx.store.transaction():
-            refund = ctx.store.get(refund_id, "refund")
-            if refund is None or refund["status"] != "succeeded":
-                return
-            refund["status"] = "failed"
-            refund["failure_reason"] = "expired_or_canceled_card"
-            refund["failure_balance_transaction"] = ids.new_id("txn")
-            ctx.store.put(refund)
-            charge = load(ctx, "charge", refund["charge"], "charge")
-            _apply_to_charge(ctx, charge, -refund["amount"])
-            events.emit(ctx, "refund.updated", refund, {"status": "succeeded"})
-            events.emit(ctx, "refund.failed", refund)
-        if ctx.em.dispatcher is not None:
-            ctx.em.dispatcher.wake()
-
-    timer = threading.Timer(FAILURE_DELAY_SECONDS, fail)
-    timer.daemon = True
-    timer.start()
+    refund = ctx.store.get(refund_id, "refund")
+    if refund is None or refund["status"] != "succeeded":
+        return
+    refund["status"] = "failed"
+    refund["failure_reason"] = "expired_or_canceled_card"
+    refund["failure_balance_transaction"] = ids.new_id("txn")
+    ctx.store.put(refund)
+    charge = load(ctx, "charge", refund["charge"], "charge")
+    _apply_to_charge(ctx, charge, -refund["amount"])
+    events.emit(ctx, "refund.updated", refund, {"status": "succeeded"})
+    events.emit(ctx, "refund.failed", refund)
 
 
 def retrieve(ctx: Ctx, params: dict[str, Any], refund: str) -> dict[str, Any]:

@@ -1,0 +1,56 @@
+"""Work owed later (a payment settling, a refund failing), kept in the store to survive restarts."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from .core import Ctx, Emulator
+
+log = logging.getLogger("stripe_emulator")
+SETTLE_PAYMENT = "settle_payment"
+FAIL_REFUND = "fail_refund"
+
+
+def schedule(ctx: Ctx, kind: str, object_id: str, delay_seconds: float) -> None:
+    """Run the job of this kind on the object after delay_seconds (in the caller's transaction)."""
+    with ctx.store.transaction() as conn:
+        conn.execute(
+            "INSERT INTO jobs (kind, object_id, due_at) VALUES (?, ?, ?)",
+            (kind, object_id, time.time() + delay_seconds),
+        )
+
+
+def run_due(em: Emulator, base_url: str) -> bool:
+    """Run every job that is due, each in its own transaction; whether any emitted events."""
+    rows = em.store.query(
+        "SELECT id, kind, object_id FROM jobs WHERE due_at <= ? ORDER BY due_at, id LIMIT 100",
+        (time.time(),),
+    )
+    emitted = False
+    for row in rows:
+        ctx = Ctx(em=em, base_url=base_url)
+        try:
+            with em.store.transaction() as conn:
+                # Deleting first claims the job: it runs once even if two sweeps overlap.
+                if conn.execute("DELETE FROM jobs WHERE id = ?", (row["id"],)).rowcount:
+                    _handlers()[row["kind"]](ctx, row["object_id"])
+        except Exception:  # a broken job must not stop the others, nor run again forever
+            log.exception("job %s of %s failed", row["kind"], row["object_id"])
+            with em.store.transaction() as conn:
+                conn.execute("DELETE FROM jobs WHERE id = ?", (row["id"],))
+        emitted = emitted or bool(ctx.emitted)
+    return emitted
+
+
+def _handlers() -> dict[str, Callable[[Ctx, str], Any]]:
+    from .resources import checkout_sessions, payment_intents, refunds
+
+    def settle_payment(ctx: Ctx, intent: str) -> None:
+        settled = payment_intents.settle(ctx, intent)
+        if settled is not None:
+            checkout_sessions.payment_settled(ctx, settled)
+
+    return {SETTLE_PAYMENT: settle_payment, FAIL_REFUND: refunds.fail}
