@@ -34,13 +34,15 @@ server = create_server(app, host="127.0.0.1", port=0, threads=16)
 print(f"on http://127.0.0.1:{server.effective_port}", flush=True)
 server.run()
 """
-BODY = urlencode({
-    "amount": "2300",
-    "currency": "sgd",
-    "automatic_payment_methods[enabled]": "true",
-    "metadata[order_id]": "42",
-    "description": "The Art of Doing Science and Engineering",
-})
+BODY = urlencode(
+    {
+        "amount": "2300",
+        "currency": "sgd",
+        "automatic_payment_methods[enabled]": "true",
+        "metadata[order_id]": "42",
+        "description": "The Art of Doing Science and Engineering",
+    }
+)
 HEADERS = {
     "Authorization": "Bearer sk_test_emulator",
     "Content-Type": "application/x-www-form-urlencoded",
@@ -50,7 +52,11 @@ HEADERS = {
 def start(command: list[str]) -> tuple[subprocess.Popen[str], str, int]:
     """Start a server process and read the port it prints."""
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=ROOT,
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
     assert process.stdout is not None
@@ -110,41 +116,69 @@ def main() -> int:
     try:
         load(host, port, 320, 16)  # warm up
         for concurrency in (1, 16):
-            rows.append(("baseline (bare endpoint)", concurrency,
-                         load(host, port, args.requests, concurrency)))
+            rows.append(
+                (
+                    "baseline (bare endpoint)",
+                    concurrency,
+                    load(host, port, args.requests, concurrency),
+                )
+            )
     finally:
         baseline.terminate()
         baseline.wait()
 
     with tempfile.TemporaryDirectory() as tmp:
-        command = [sys.executable, "-m", "stripe_emulator", "--port", "0", "--db",
-                   str(Path(tmp) / "bench.db")]
+        command = [
+            sys.executable,
+            "-m",
+            "stripe_emulator",
+            "--port",
+            "0",
+            "--db",
+            str(Path(tmp) / "bench.db"),
+        ]
         emulator, host, port = start(command)
         try:
             load(host, port, 320, 16)
             for concurrency in (1, 16):
-                rows.append(("emulator, fresh", concurrency,
-                             load(host, port, args.requests, concurrency)))
+                rows.append(
+                    ("emulator, fresh", concurrency, load(host, port, args.requests, concurrency))
+                )
             # Each create stores two objects: the PaymentIntent and its event.
             load(host, port, args.fill // 2, 16)
             for concurrency in (1, 16):
-                rows.append((f"emulator, {args.fill:,}+ objects", concurrency,
-                             load(host, port, args.requests, concurrency)))
+                rows.append(
+                    (
+                        f"emulator, {args.fill:,}+ objects",
+                        concurrency,
+                        load(host, port, args.requests, concurrency),
+                    )
+                )
         finally:
             emulator.terminate()
             emulator.wait()
 
-    base = {concurrency: result["rate"] for name, concurrency, result in rows
-            if name.startswith("baseline")}
-    fresh = {concurrency: result["rate"] for name, concurrency, result in rows
-             if name == "emulator, fresh"}
+    base = {
+        concurrency: result["rate"]
+        for name, concurrency, result in rows
+        if name.startswith("baseline")
+    }
+    fresh = {
+        concurrency: result["rate"]
+        for name, concurrency, result in rows
+        if name == "emulator, fresh"
+    }
     print(f"PaymentIntent creates, {args.requests} per row, {os.cpu_count()} cores")
-    print(f"{'server':32} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'vs base':>8} {'vs fresh':>8}")
+    print(
+        f"{'server':32} {'conc':>4} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'vs base':>8} {'vs fresh':>8}"
+    )
     for name, concurrency, result in rows:
-        print(f"{name:32} {concurrency:>4} {result['rate']:>8.0f} {result['p50']:>8.2f} "
-              f"{result['p99']:>8.2f} {result['rate'] / base[concurrency]:>8.2f} "
-              f"{result['rate'] / fresh.get(concurrency, result['rate']):>8.2f}")
+        print(
+            f"{name:32} {concurrency:>4} {result['rate']:>8.0f} {result['p50']:>8.2f} "
+            f"{result['p99']:>8.2f} {result['rate'] / base[concurrency]:>8.2f} "
+            f"{result['rate'] / fresh.get(concurrency, result['rate']):>8.2f}"
+        )
     return 0
 
 

@@ -1,0 +1,74 @@
+"""Bookshop: an online bookshop that takes payments through Stripe."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import config as settings
+from . import errors, payments, security
+from .extensions import csrf, db
+from .money import format_money
+
+__all__ = ["create_app"]
+
+access_log = logging.getLogger("bookshop.access")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app from the environment, or only from `config` when one is given (tests)."""
+    values = settings.build(config) if config is not None else settings.from_environment()
+    app = Flask(__name__, instance_path=values["INSTANCE_PATH"])
+    app.config.update(values)
+    _configure_logging(app)
+
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        count = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
+        )
+
+    db.init_app(app)
+    csrf.init_app(app)
+    payments.init_app(app)
+    security.init_app(app)
+    errors.init_app(app)
+
+    from .views import checkout, shop, webhooks
+
+    app.register_blueprint(shop.bp)
+    app.register_blueprint(checkout.bp)
+    app.register_blueprint(webhooks.bp)
+    csrf.exempt(webhooks.bp)  # Stripe signs its requests instead
+
+    app.add_template_filter(format_money, "money")
+    _register_access_log(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, app.config["LOG_LEVEL"], logging.INFO)
+    logging.getLogger("bookshop").setLevel(level)
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _register_access_log(app: Flask) -> None:
+    @app.before_request
+    def _start_timer() -> None:
+        g.request_started = time.perf_counter()
+
+    @app.after_request
+    def _log_request(response: Response) -> Response:
+        # The path only: query strings carry client secrets on the return page.
+        elapsed = (time.perf_counter() - g.get("request_started", time.perf_counter())) * 1000
+        access_log.info(
+            "%s %s %s %.0fms", request.method, request.path, response.status_code, elapsed
+        )
+        return response

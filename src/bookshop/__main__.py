@@ -1,0 +1,5 @@
+"""`python -m bookshop`."""
+
+from .cli import main
+
+main()

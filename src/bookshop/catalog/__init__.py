@@ -1,0 +1,69 @@
+"""The catalog shipped with the shop (books.json) and the idempotent command that loads it."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..covers import CoverStyle
+from ..models import Book
+from ..money import to_minor_units
+
+_FIELDS = ("title", "subtitle", "author", "blurb", "published_year")
+
+
+@dataclass(frozen=True)
+class SeedResult:
+    created: int
+    updated: int
+    unchanged: int
+
+
+def catalog_entries() -> list[dict[str, Any]]:
+    """The books as written in books.json."""
+    text = resources.files(__package__).joinpath("books.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def seed_catalog(session: Session) -> SeedResult:
+    """Insert or update every catalog book by slug; running it twice changes nothing."""
+    existing = {book.slug: book for book in session.scalars(select(Book))}
+    created = updated = unchanged = 0
+    for position, entry in enumerate(catalog_entries()):
+        values = {name: entry.get(name) for name in _FIELDS}
+        values["currency"] = entry["currency"].lower()
+        values["price_amount"] = to_minor_units(entry["price"], values["currency"])
+        values["cover_style"] = CoverStyle.from_mapping(entry["cover"]).to_json()
+        values["position"] = position
+        book = existing.get(entry["slug"])
+        if book is None:
+            session.add(Book(slug=entry["slug"], **values))
+            created += 1
+        elif any(getattr(book, name) != value for name, value in values.items()):
+            for name, value in values.items():
+                setattr(book, name, value)
+            updated += 1
+        else:
+            unchanged += 1
+    return SeedResult(created=created, updated=updated, unchanged=unchanged)
+
+
+SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def find_book(session: Session, slug: str) -> Book | None:
+    """The book with this slug, or None (malformed slugs never reach the database)."""
+    if len(slug) > 120 or not SLUG_PATTERN.fullmatch(slug):
+        return None
+    return session.scalars(select(Book).where(Book.slug == slug)).one_or_none()
+
+
+def all_books(session: Session) -> list[Book]:
+    """Every book, in catalog order."""
+    return list(session.scalars(select(Book).order_by(Book.position, Book.id)))

@@ -1,0 +1,102 @@
+"""Throwaway databases for the shop's tests: a SQLite file, or a fresh PostgreSQL schema."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import Engine, text
+from sqlalchemy.engine import make_url
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .database import make_engine, upgrade
+from .models import Base
+
+KINDS = ("sqlite", "postgresql")
+
+
+def database_kind() -> str:
+    """Which database the tests use: BOOKSHOP_TEST_DATABASE, SQLite unless told otherwise."""
+    kind = os.environ.get("BOOKSHOP_TEST_DATABASE", "sqlite").strip().lower() or "sqlite"
+    if kind not in KINDS:
+        raise RuntimeError(f"BOOKSHOP_TEST_DATABASE must be one of {KINDS}, not {kind!r}")
+    return kind
+
+
+@contextmanager
+def temporary_database(kind: str, workdir: Path) -> Iterator[str]:
+    """A migrated, empty database that disappears afterwards; yields its URL."""
+    if kind == "sqlite":
+        url = f"sqlite:///{workdir / 'bookshop.db'}"
+        _migrate(url)
+        yield url
+        return
+    base = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if not base:
+        raise RuntimeError("BOOKSHOP_TEST_DATABASE=postgresql needs TEST_DATABASE_URL")
+    # A schema of its own per run: parallel or interrupted runs never see each other's rows.
+    schema = f"bookshop_test_{secrets.token_hex(6)}"
+    admin = make_engine(base)
+    with admin.begin() as connection:
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = (
+        make_url(base)
+        .update_query_dict({"options": f"-csearch_path={schema}"})
+        .render_as_string(hide_password=False)
+    )
+    try:
+        _migrate(url)
+        yield url
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def clear_data(engine: Engine) -> None:
+    """Delete every row, children first, keeping the schema."""
+    with engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+
+
+def _migrate(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        # The shop logs requests itself, without query strings (they carry client secrets).
+        return
+
+
+class LiveServer:
+    """The app served over real HTTP from a background thread, on a free port."""
+
+    def __init__(self, app: Flask, host: str = "127.0.0.1") -> None:
+        self._server: BaseWSGIServer = make_server(
+            host, 0, app, threaded=True, request_handler=_QuietHandler
+        )
+        self._server.daemon_threads = True
+        self.url = f"http://{host}:{self._server.server_port}"
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="bookshop-live-server", daemon=True
+        )
+
+    def start(self) -> LiveServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,41 @@
+"""The storefront: the catalog, a page per book and the generated covers."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, render_template, request
+
+from ..catalog import all_books, find_book
+from ..covers import CoverStyle, render_cover
+from ..extensions import db
+from ..models import Book
+
+bp = Blueprint("shop", __name__)
+
+
+def book_or_404(slug: str) -> Book:
+    """The book for a URL, or the 404 page."""
+    book = find_book(db.session, slug)
+    if book is None:
+        abort(404)
+    return book
+
+
+@bp.get("/")
+def index() -> str:
+    return render_template("shop/index.html", books=all_books(db.session))
+
+
+@bp.get("/books/<slug>")
+def book(slug: str) -> str:
+    return render_template("shop/book.html", book=book_or_404(slug))
+
+
+@bp.get("/covers/<slug>.svg")
+def cover(slug: str) -> Response:
+    book = book_or_404(slug)
+    svg = render_cover(book.title, book.author, CoverStyle.from_json(book.cover_style), book.slug)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = 86400
+    response.add_etag()
+    return response.make_conditional(request)
