@@ -275,7 +275,7 @@ def _run_write(
     key = ctx.idempotency_key
     if key is not None and not 0 < len(key) <= 255:
         raise IdempotencyError("Idempotency keys must be 1 to 255 characters long.")
-    fingerprint = forms.fingerprint(parsed)
+    fingerprint = forms.fingerprint(parsed) if key is not None else ""
     store = ctx.store
     with store.transaction() as conn:
         if key is not None:

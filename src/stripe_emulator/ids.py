@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
+import random
 import secrets
 import string
 
 _ALPHABET = string.ascii_letters + string.digits
+# Ids need to be unique, not secret: a seeded generator is far cheaper than a system call each.
+_ids = random.Random(secrets.randbits(128))
 
 
 def random_token(length: int = 24) -> str:
-    """Letters and digits, as Stripe's ids use."""
-    number = int.from_bytes(secrets.token_bytes(length), "big")
-    chars = []
-    for _ in range(length):
-        number, index = divmod(number, len(_ALPHABET))
-        chars.append(_ALPHABET[index])
-    return "".join(chars)
+    """Letters and digits from the operating system's secure source, for secrets."""
+    # One system call for all the characters; the modulo's bias (8 of 256) costs under a bit.
+    return "".join(_ALPHABET[byte % len(_ALPHABET)] for byte in secrets.token_bytes(length))
 
 
 def new_id(prefix: str, length: int = 24) -> str:
     """`pi_3Qx...`-style id with the given prefix."""
-    return f"{prefix}_{random_token(length)}"
+    return f"{prefix}_{''.join(_ids.choices(_ALPHABET, k=length))}"
 
 
 def client_secret(payment_intent_id: str) -> str:

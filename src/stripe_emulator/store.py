@@ -96,7 +96,7 @@ class Store:
     def _open(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
         conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA synchronous=OFF")
         conn.execute("PRAGMA busy_timeout=10000")
         conn.row_factory = sqlite3.Row
         self._all.append(conn)

@@ -133,6 +133,12 @@ class Dispatcher:
 
     def _claim_due(self) -> list[dict[str, Any]]:
         """Mark due deliveries as being sent and return them, oldest first or shuffled."""
+        # A read first: most wake-ups find nothing due, and need not queue for the write lock.
+        if not self.store.query(
+            "SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
+            (time.time(),),
+        ):
+            return []
         with self.store.transaction() as conn:
             rows = conn.execute(
                 "SELECT id, event_id, endpoint_id, attempts, created FROM deliveries"
