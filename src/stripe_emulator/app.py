@@ -14,7 +14,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from . import forms, ids, params
-from .core import Ctx, Emulator, public
+from .core import Ctx, Emulator, public, public_json
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -298,7 +298,10 @@ def _run_write(
                 return row["status"], row["body"], True
         try:
             result = route.handler(ctx, parsed, **path_args)
-            status, body = 200, json.dumps(_present(ctx, result, parsed))
+            if parsed.get("expand"):
+                status, body = 200, json.dumps(_present(ctx, result, parsed))
+            else:
+                status, body = 200, public_json(result)
         except CardError as error:
             # A decline is an outcome, not a failed request: its charge and events are kept.
             if error.payment_intent is not None:

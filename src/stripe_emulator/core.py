@@ -69,6 +69,16 @@ def now() -> int:
     return int(time.time())
 
 
+def public_json(obj: dict[str, Any]) -> str:
+    """The JSON text of public(obj), encoding it once in the common case."""
+    if PRIVATE in obj:
+        obj = {key: value for key, value in obj.items() if key != PRIVATE}
+    text = json.dumps(obj)
+    if f'"{PRIVATE}"' in text:
+        return json.dumps(_without_private(obj))
+    return text
+
+
 def public(obj: dict[str, Any]) -> dict[str, Any]:
     """The object as the API shows it: without the emulator's private fields, at any depth."""
     if PRIVATE in obj:

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from . import ids
-from .core import Ctx, now, public
+from .core import Ctx, now, public_json
 
 
 def emit(
@@ -22,7 +22,7 @@ def emit(
         if "*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"]
     ]
     # A snapshot, so later changes to obj do not reach the event; JSON is the fastest deep copy.
-    data: dict[str, Any] = {"object": json.loads(json.dumps(public(obj)))}
+    data: dict[str, Any] = {"object": json.loads(public_json(obj))}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes
     event = {

@@ -123,10 +123,11 @@ class Store:
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """A write transaction; commits on success, rolls back on any exception."""
+        current = getattr(self._local, "conn", None)
+        if current is not None and current.in_transaction:
+            yield current  # nested: the outer transaction holds the lock and owns the commit
+            return
         with self._write_lock, self.connection() as conn:
-            if conn.in_transaction:  # nested: the outer transaction owns commit
-                yield conn
-                return
             conn.execute("BEGIN IMMEDIATE")
             try:
                 yield conn
