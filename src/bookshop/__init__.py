@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from . import browser, errors, mailer, payments, security
 from . import config as settings
-from . import errors, payments, security
 from .extensions import csrf, db
 from .money import format_money
 
@@ -38,11 +38,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     payments.init_app(app)
     security.init_app(app)
     errors.init_app(app)
+    mailer.init_app(app)
+    browser.init_app(app)
 
-    from .views import checkout, shop, webhooks
+    from .views import cart, checkout, orders, shop, webhooks
 
     app.register_blueprint(shop.bp)
+    app.register_blueprint(cart.bp)
     app.register_blueprint(checkout.bp)
+    app.register_blueprint(orders.bp)
     app.register_blueprint(webhooks.bp)
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead
 

@@ -36,6 +36,19 @@ ENV_SETTINGS = (
     "TRUSTED_PROXY_COUNT",
     "TRUSTED_HOSTS",
     "LOG_LEVEL",
+    "ORDER_EXPIRY_MINUTES",
+    "REFUND_WINDOW_DAYS",
+    "CART_MAX_QUANTITY",
+    "SHOP_URL",
+    "MAIL_FROM",
+    "OUTBOX_DIR",
+    "SMTP_HOST",
+    "SMTP_PORT",
+    "SMTP_USERNAME",
+    "SMTP_PASSWORD",
+    "SMTP_STARTTLS",
+    "SMTP_SSL",
+    "SMTP_TIMEOUT",
 )
 
 
@@ -84,6 +97,7 @@ def build(values: Mapping[str, Any]) -> dict[str, Any]:
         hosts = [h.strip() for h in hosts.split(",") if h.strip()]
     cfg["TRUSTED_HOSTS"] = list(hosts) if hosts else None
     cfg["LOG_LEVEL"] = str(cfg.get("LOG_LEVEL") or "INFO").upper()
+    _orders_and_mail(cfg)
 
     cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
     cfg.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
@@ -93,6 +107,38 @@ def build(values: Mapping[str, Any]) -> dict[str, Any]:
     # The CSRF token lives as long as the session: a checkout left open for hours still works.
     cfg.setdefault("WTF_CSRF_TIME_LIMIT", None)
     return cfg
+
+
+def _orders_and_mail(cfg: dict[str, Any]) -> None:
+    """Order expiry, the refund window, the cart's per-line limit, and how emails leave."""
+    cfg["ORDER_EXPIRY_MINUTES"] = _whole(
+        cfg.get("ORDER_EXPIRY_MINUTES", 30), "ORDER_EXPIRY_MINUTES", minimum=1
+    )
+    cfg["REFUND_WINDOW_DAYS"] = _whole(cfg.get("REFUND_WINDOW_DAYS", 30), "REFUND_WINDOW_DAYS")
+    cfg["CART_MAX_QUANTITY"] = _whole(
+        cfg.get("CART_MAX_QUANTITY", 10), "CART_MAX_QUANTITY", minimum=1
+    )
+    cfg["SHOP_URL"] = _optional_url(cfg.get("SHOP_URL"), "SHOP_URL")
+    cfg["MAIL_FROM"] = cfg.get("MAIL_FROM") or "Bookshop <orders@bookshop.invalid>"
+    cfg["SMTP_HOST"] = cfg.get("SMTP_HOST") or None
+    outbox = cfg.get("OUTBOX_DIR") or Path(cfg["INSTANCE_PATH"]) / "outbox"
+    cfg["OUTBOX_DIR"] = str(Path(outbox).resolve())
+    cfg["SMTP_PORT"] = _whole(cfg.get("SMTP_PORT", 587), "SMTP_PORT", minimum=1)
+    cfg["SMTP_STARTTLS"] = _flag(cfg.get("SMTP_STARTTLS", True))
+    cfg["SMTP_SSL"] = _flag(cfg.get("SMTP_SSL", False))
+    cfg["SMTP_TIMEOUT"] = _positive_float(cfg.get("SMTP_TIMEOUT", 10), "SMTP_TIMEOUT")
+    cfg.setdefault("SMTP_USERNAME", None)
+    cfg.setdefault("SMTP_PASSWORD", None)
+
+
+def _whole(value: Any, name: str, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError) as exc:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from exc
+    if number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}")
+    return number
 
 
 def default_database_url(instance_path: str) -> str:

@@ -1,7 +1,9 @@
-"""The shop's tables: books, orders and their lines, payments, order timeline, Stripe events."""
+"""The shop's tables: books, orders and their lines, payments, refunds, disputes, the order
+timeline, Stripe events and the email outbox."""
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime
 from typing import Any
 
@@ -15,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -26,6 +29,11 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def new_order_token() -> str:
+    """The unguessable secret in an order's URL (192 random bits)."""
+    return secrets.token_urlsafe(24)
 
 
 def utcnow() -> datetime:
@@ -58,7 +66,11 @@ class Book(Base):
     """A title on sale; its price is the only price the shop ever charges."""
 
     __tablename__ = "books"
-    __table_args__ = (CheckConstraint("price_amount > 0", name="price_positive"),)
+    __table_args__ = (
+        CheckConstraint("price_amount > 0", name="price_positive"),
+        # The last line of defence against overselling: a reservation can never go below zero.
+        CheckConstraint("stock >= 0", name="stock_not_negative"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -71,6 +83,8 @@ class Book(Base):
     currency: Mapped[str] = mapped_column(String(3))
     cover_style: Mapped[str] = mapped_column(String(200))  # JSON palette and motif for covers.py
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Copies that can still be ordered; changed only by conditional UPDATEs in orders.py.
+    stock: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -91,6 +105,12 @@ class Order(Base):
     currency: Mapped[str] = mapped_column(String(3))
     total_amount: Mapped[int] = mapped_column(Integer)  # minor units, sum of the lines
     status: Mapped[str] = mapped_column(String(32), index=True)  # an orders.OrderStatus value
+    # The secret in the customer's order URL (the id and reference are guessable, this is not).
+    token: Mapped[str] = mapped_column(String(64), unique=True, default=new_order_token)
+    # Which browser placed it ("My orders"): a random id from a long-lived signed cookie.
+    browser_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # When an unpaid order gives its stock back; None once it no longer waits for payment.
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
@@ -102,6 +122,12 @@ class Order(Base):
     )
     events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", cascade="all, delete-orphan", order_by="OrderEvent.id"
+    )
+    refunds: Mapped[list[Refund]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Refund.id"
+    )
+    disputes: Mapped[list[Dispute]] = relationship(
+        back_populates="order", cascade="all, delete-orphan", order_by="Dispute.id"
     )
 
 
@@ -173,4 +199,100 @@ class StripeEvent(Base):
     id: Mapped[str] = mapped_column(String(255), primary_key=True)  # evt_...
     type: Mapped[str] = mapped_column(String(100))
     object_id: Mapped[str | None] = mapped_column(String(255))
+    api_created: Mapped[datetime | None] = mapped_column(UTCDateTime)  # Stripe's `created`
+    payload: Mapped[str | None] = mapped_column(Text)  # the raw JSON as received
     received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+class Refund(Base):
+    """Money returned on a payment: one ledger row per refund, whoever started it."""
+
+    __tablename__ = "refunds"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    # Unknown until Stripe answers; a refund made outside the shop arrives with it.
+    stripe_refund_id: Mapped[str | None] = mapped_column(String(255), unique=True)
+    amount: Mapped[int] = mapped_column(Integer)  # minor units
+    currency: Mapped[str] = mapped_column(String(3))
+    status: Mapped[str] = mapped_column(String(20))  # an orders.RefundStatus value
+    reason: Mapped[str | None] = mapped_column(String(100))
+    # The shop's own key for Stripe's create call; None for refunds made outside the shop.
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="refunds")
+    payment: Mapped[Payment] = relationship()
+    lines: Mapped[list[RefundLine]] = relationship(
+        back_populates="refund", cascade="all, delete-orphan", order_by="RefundLine.id"
+    )
+
+
+class RefundLine(Base):
+    """How many copies of an order line a refund returns (their stock goes back)."""
+
+    __tablename__ = "refund_lines"
+    __table_args__ = (CheckConstraint("quantity > 0", name="quantity_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    refund_id: Mapped[int] = mapped_column(ForeignKey("refunds.id", ondelete="CASCADE"), index=True)
+    order_line_id: Mapped[int] = mapped_column(
+        ForeignKey("order_lines.id", ondelete="CASCADE"), index=True
+    )
+    quantity: Mapped[int] = mapped_column(Integer)
+
+    refund: Mapped[Refund] = relationship(back_populates="lines")
+    order_line: Mapped[OrderLine] = relationship()
+
+
+class Dispute(Base):
+    """A cardholder's dispute of a payment, mirroring Stripe's dispute object."""
+
+    __tablename__ = "disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id", ondelete="CASCADE"), index=True)
+    payment_id: Mapped[int] = mapped_column(
+        ForeignKey("payments.id", ondelete="CASCADE"), index=True
+    )
+    stripe_dispute_id: Mapped[str] = mapped_column(String(255), unique=True)  # dp_...
+    amount: Mapped[int] = mapped_column(Integer)
+    currency: Mapped[str] = mapped_column(String(3))
+    reason: Mapped[str | None] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(40))  # Stripe's dispute status
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="disputes")
+    payment: Mapped[Payment] = relationship()
+
+
+class Email(Base):
+    """The outbox: one row per email the shop owes; the unique dedupe key makes it one per event."""
+
+    __tablename__ = "emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int | None] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(40))  # order_paid | order_refunded | ...
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)  # e.g. "order_paid:42"
+    to_address: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when a sender claims the row (before sending); cleared again if sending fails.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+    order: Mapped[Order | None] = relationship()

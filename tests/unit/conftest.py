@@ -24,12 +24,15 @@ WEBHOOK_SECRET = "whsec_unit_test_secret"
 
 @dataclass
 class FakeStripe:
-    """PaymentIntents kept in memory, standing in for payments.create/retrieve_payment_intent."""
+    """PaymentIntents and refunds kept in memory, standing in for the payments functions."""
 
     intents: dict[str, payments.PaymentIntent] = field(default_factory=dict)
     created: list[dict[str, Any]] = field(default_factory=list)
     retrieved: list[str] = field(default_factory=list)
     fail_with: payments.PaymentError | None = None
+    canceled: list[str] = field(default_factory=list)
+    refunds_by_key: dict[str, payments.Refund] = field(default_factory=dict)
+    refund_status: str = "succeeded"
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def create_payment_intent(self, **params: Any) -> payments.PaymentIntent:
@@ -58,6 +61,44 @@ class FakeStripe:
             raise payments.PaymentNotFound(f"no such payment_intent {payment_intent_id}")
         return self.intents[payment_intent_id]
 
+    def cancel_payment_intent(
+        self, payment_intent_id: str, reason: str = "abandoned", idempotency_key: str | None = None
+    ) -> payments.PaymentIntent:
+        self.canceled.append(payment_intent_id)
+        if self.fail_with is not None:
+            raise self.fail_with
+        intent = self.intents[payment_intent_id]
+        if intent.status in ("succeeded", "canceled", "processing"):
+            raise payments.InvalidPaymentRequest(f"cannot cancel a {intent.status} PaymentIntent")
+        self.intents[payment_intent_id] = replace(intent, status="canceled")
+        return self.intents[payment_intent_id]
+
+    def create_refund(
+        self,
+        payment_intent_id: str,
+        amount: int,
+        idempotency_key: str,
+        metadata: Any,
+        reason: str | None = None,
+    ) -> payments.Refund:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if idempotency_key in self.refunds_by_key:
+            return self.refunds_by_key[idempotency_key]
+        intent = self.intents[payment_intent_id]
+        refund = payments.Refund(
+            id=f"re_fake{next(self._ids):06d}",
+            amount=amount,
+            currency=intent.currency,
+            status=self.refund_status,
+            payment_intent=payment_intent_id,
+            charge=None,
+            reason=reason,
+            metadata=dict(metadata),
+        )
+        self.refunds_by_key[idempotency_key] = refund
+        return refund
+
     def set_status(self, payment_intent_id: str, status: str, **changes: Any) -> None:
         """Move a PaymentIntent as Stripe would after the customer acts."""
         intent = self.intents[payment_intent_id]
@@ -77,6 +118,8 @@ def fake_stripe(monkeypatch: pytest.MonkeyPatch) -> FakeStripe:
     fake = FakeStripe()
     monkeypatch.setattr(payments, "create_payment_intent", fake.create_payment_intent)
     monkeypatch.setattr(payments, "retrieve_payment_intent", fake.retrieve_payment_intent)
+    monkeypatch.setattr(payments, "cancel_payment_intent", fake.cancel_payment_intent)
+    monkeypatch.setattr(payments, "create_refund", fake.create_refund)
     return fake
 
 

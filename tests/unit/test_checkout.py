@@ -43,7 +43,7 @@ def test_the_payment_intent_is_priced_from_the_catalog_whatever_the_browser_says
         "order_reference": response.json["order"],
         "items": f"{BOOK} x1",
     }
-    assert created["idempotency_key"] == f"order-{response.json['order']}-payment-1"
+    assert created["idempotency_key"] == f"order-{response.json['order']}-2300sgd-pi-1"
     assert response.json["clientSecret"] == "pi_fake000001_secret_fake"
     assert response.json["amount"] == "S$23.00"
     order = session.scalars(select(Order)).one()
@@ -157,7 +157,9 @@ def test_a_processing_payment_says_it_is_being_confirmed(
     assert session.scalars(select(Order)).one().status == "processing"
 
 
-def test_a_failed_payment_says_so_and_offers_to_try_again(client, csrf_headers, fake_stripe):
+def test_a_failed_payment_says_so_and_offers_to_try_again(
+    client, csrf_headers, fake_stripe, session
+):
     url = paid_return_url(
         client,
         csrf_headers,
@@ -168,7 +170,8 @@ def test_a_failed_payment_says_so_and_offers_to_try_again(client, csrf_headers, 
     html = client.get(url + "&redirect_status=succeeded").get_data(as_text=True)
     assert 'data-status="requires_payment_method"' in html
     assert "Your card was declined." in html
-    assert f'href="/checkout/{BOOK}" data-testid="try-again"' in html
+    token = session.scalars(select(Order)).one().token
+    assert f'href="/orders/{token}/pay" data-testid="try-again"' in html
     assert "amount-received" not in html
 
 

@@ -16,6 +16,8 @@ from ..models import Book
 from ..money import to_minor_units
 
 _FIELDS = ("title", "subtitle", "author", "blurb", "published_year")
+# Copies a new book starts with; stock of books already in the database is never reset.
+DEFAULT_STOCK = 25
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,8 @@ def seed_catalog(session: Session) -> SeedResult:
         values["position"] = position
         book = existing.get(entry["slug"])
         if book is None:
-            session.add(Book(slug=entry["slug"], **values))
+            stock = int(entry.get("stock", DEFAULT_STOCK))
+            session.add(Book(slug=entry["slug"], stock=stock, **values))
             created += 1
         elif any(getattr(book, name) != value for name, value in values.items()):
             for name, value in values.items():

@@ -1,72 +1,113 @@
-"""Checkout: the payment page, the PaymentIntent it pays, and the page Stripe returns to."""
+"""Checkout: the payment page for the cart (or one book bought now), the order and PaymentIntent
+it places, and the page Stripe returns to."""
 
 from __future__ import annotations
 
 import hmac
 import logging
 import re
+import secrets
+from datetime import timedelta
+from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
-from .. import orders, payments
+from .. import cart as carts
+from .. import ordering, orders, payments
+from ..browser import browser_id
 from ..extensions import db
+from ..models import utcnow
 from ..money import format_money
+from .cart import priced_cart, save_cart
 from .shop import book_or_404
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
 
 PAYMENT_INTENT_ID = re.compile(r"pi_[A-Za-z0-9]{1,250}")
+CHECKOUT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+RELOAD = "Please reload the page and try again."
+STALE = "The prices or books in your cart changed since this page was loaded. Please check them."
+
+
+@bp.get("")
+def cart_checkout() -> ResponseReturnValue:
+    cart = priced_cart()
+    if not cart.lines:
+        flash("Your cart is empty.", "error")
+        return redirect(url_for("cart.show"), 303)
+    if not cart.can_check_out:
+        for problem in cart.problems:
+            flash(problem, "error")
+        return redirect(url_for("cart.show"), 303)
+    return _page(
+        lines=[(line.book, line.quantity, line.amount) for line in cart.lines],
+        total=cart.total,
+        currency=cart.currency or "",
+        intent_url=url_for("checkout.cart_payment_intent"),
+        version=cart.version,
+        back=("Cart", url_for("cart.show")),
+    )
+
+
+@bp.post("/payment-intent")
+def cart_payment_intent() -> ResponseReturnValue:
+    data = _json_body()
+    if data is None:
+        return _invalid(RELOAD)
+    cart = priced_cart()
+    if not cart.lines:
+        return _invalid("Your cart is empty.", "cart", 409)
+    if cart.problems:
+        return _invalid(cart.problems[0], "cart", 409)
+    if data.get("cart_version") != cart.version:
+        return _invalid(STALE, "cart", 409)
+    response = _place(data, cart.line_requests())
+    if response[1] == 201:
+        save_cart({})  # the order now holds the books
+    return response
 
 
 @bp.get("/<slug>")
 def start(slug: str) -> str:
     book = book_or_404(slug)
-    return render_template(
-        "checkout/checkout.html",
-        book=book,
-        return_url=url_for("checkout.complete", _external=True),
+    return _page(
+        lines=[(book, 1, book.price_amount)],
+        total=book.price_amount,
+        currency=book.currency,
+        intent_url=url_for("checkout.create_payment_intent", slug=book.slug),
+        version=carts.version([(book, 1)]),
+        back=(book.title, url_for("shop.book", slug=book.slug)),
     )
 
 
 @bp.post("/<slug>/payment-intent")
 def create_payment_intent(slug: str) -> ResponseReturnValue:
     book = book_or_404(slug)
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        return _invalid("Please reload the page and try again.")
+    data = _json_body()
+    if data is None:
+        return _invalid(RELOAD)
     try:
-        email = orders.normalise_email(data.get("email"))
-        lines = [orders.LineRequest(book, orders.parse_quantity(data.get("quantity")))]
-        total, currency = orders.price_lines(lines)  # prices come from the catalog only
+        quantity = orders.parse_quantity(
+            data.get("quantity"), current_app.config["CART_MAX_QUANTITY"]
+        )
     except orders.OrderError as exc:
         return _invalid(exc.message, exc.field)
-
-    # Stripe first, then one short transaction: no database lock is held across the network
-    # call, and a failure at Stripe leaves nothing behind.
-    reference = orders.new_reference()
-    items = orders.describe_lines(lines)
-    intent = payments.create_payment_intent(
-        amount=total,
-        currency=currency,
-        metadata={"order_reference": reference, "items": items},
-        receipt_email=email,
-        idempotency_key=f"order-{reference}-payment-1",
-        description=f"Bookshop order {reference}: {items}"[:1000],
-    )
-    order = orders.place_order(db.session, lines, email, reference)
-    orders.payment_started(db.session, order, intent)
-    db.session.commit()
-    log.info("order %s placed: %s %s, payment %s", reference, total, currency, intent.id)
-    return (
-        jsonify(
-            clientSecret=intent.client_secret,
-            order=reference,
-            amount=format_money(total, currency),
-        ),
-        201,
-    )
+    seen = data.get("cart_version")
+    if seen is not None and seen != carts.version([(book, quantity)]):
+        return _invalid(STALE.replace("in your cart ", ""), "cart", 409)
+    return _place(data, [orders.LineRequest(book, quantity)])
 
 
 @bp.get("/complete")
@@ -90,5 +131,70 @@ def complete() -> str:
     return render_template("checkout/complete.html", intent=intent, order=order)
 
 
-def _invalid(message: str, field: str | None = None) -> ResponseReturnValue:
-    return jsonify(error={"status": 400, "message": message, "field": field}), 400
+def _page(
+    lines: list[tuple[Any, int, int]],
+    total: int,
+    currency: str,
+    intent_url: str,
+    version: str,
+    back: tuple[str, str],
+    email: str | None = None,
+) -> str:
+    return render_template(
+        "checkout/checkout.html",
+        lines=lines,
+        total=total,
+        currency=currency,
+        intent_url=intent_url,
+        version=version,
+        checkout_id=secrets.token_urlsafe(18),
+        back=back,
+        email=email,
+        return_url=url_for("checkout.complete", _external=True),
+    )
+
+
+def _place(data: dict[str, Any], lines: list[orders.LineRequest]) -> tuple[Any, int]:
+    try:
+        email = orders.normalise_email(data.get("email"))
+        orders.price_lines(lines)  # prices come from the catalog only
+    except orders.OrderError as exc:
+        return _invalid(exc.message, exc.field)
+    checkout_id = data.get("checkout_id")
+    if isinstance(checkout_id, str) and CHECKOUT_ID.fullmatch(checkout_id):
+        reference = ordering.reference_for(checkout_id, current_app.secret_key or "")
+    else:
+        reference = orders.new_reference()
+    expires_at = utcnow() + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"])
+    try:
+        started = ordering.place_and_start_payment(
+            db.session,
+            lines,
+            email,
+            reference=reference,
+            browser_id=browser_id(create=True),
+            expires_at=expires_at,
+        )
+    except orders.OutOfStock as exc:
+        return _invalid(exc.message, exc.field, 409)
+    except orders.OrderError as exc:
+        return _invalid(exc.message, exc.field, 409)
+    order = started.order
+    return (
+        jsonify(
+            clientSecret=started.intent.client_secret,
+            order=order.reference,
+            orderUrl=url_for("orders.detail", token=order.token),
+            amount=format_money(order.total_amount, order.currency),
+        ),
+        201,
+    )
+
+
+def _json_body() -> dict[str, Any] | None:
+    data = request.get_json(silent=True)
+    return data if isinstance(data, dict) else None
+
+
+def _invalid(message: str, field: str | None = None, status: int = 400) -> tuple[Any, int]:
+    return jsonify(error={"status": status, "message": message, "field": field}), status

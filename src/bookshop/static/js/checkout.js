@@ -44,6 +44,17 @@
     return GENERIC_ERROR;
   }
 
+  // Only ids and quantities go to the server, plus the cart fingerprint the page was built from.
+  function requestBody() {
+    const body = { email: email.value };
+    if (form.dataset.cartVersion) {
+      body.cart_version = form.dataset.cartVersion;
+      body.quantity = 1; // the one-book page buys one copy; the cart page's lines come from the cart
+    }
+    if (form.dataset.checkoutId) body.checkout_id = form.dataset.checkoutId;
+    return body;
+  }
+
   async function startPayment() {
     if (!email.checkValidity()) {
       email.setAttribute("aria-invalid", "true");
@@ -63,7 +74,7 @@
           Accept: "application/json",
           "X-CSRFToken": csrfToken,
         },
-        body: JSON.stringify({ email: email.value, quantity: 1 }),
+        body: JSON.stringify(requestBody()),
       });
       body = await response.json().catch(() => ({}));
     } catch (networkError) {
@@ -82,6 +93,11 @@
       return;
     }
 
+    if (body.orderUrl) {
+      const saved = form.querySelector("[data-order-link]");
+      saved.querySelector("a").href = body.orderUrl;
+      saved.hidden = false;
+    }
     elements = stripe.elements({
       clientSecret: body.clientSecret,
       appearance: {

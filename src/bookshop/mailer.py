@@ -1,0 +1,208 @@
+"""Customer emails through an outbox: queued in the order's transaction (one per event, by a
+unique key), sent after commit by SMTP, or written as .eml files when no SMTP host is set."""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .models import Email, Order, utcnow
+from .money import format_money
+
+if TYPE_CHECKING:
+    from .models import Refund
+
+log = logging.getLogger(__name__)
+
+_QUEUED_FLAG = "bookshop.emails_queued"
+
+
+# --- queueing (inside the order's transaction) ------------------------------------------------
+
+
+def queue_email(
+    session: Session, order: Order | None, kind: str, dedupe_key: str, subject: str, body: str
+) -> Email | None:
+    """Add an email to the outbox unless one with this key exists; None when it does."""
+    exists = session.scalar(select(Email.id).where(Email.dedupe_key == dedupe_key))
+    if exists is not None:
+        return None
+    email = Email(
+        order=order,
+        kind=kind,
+        dedupe_key=dedupe_key,
+        to_address=order.email if order is not None else "",
+        subject=subject[:200],
+        body=body,
+    )
+    session.add(email)
+    session.info[_QUEUED_FLAG] = True
+    return email
+
+
+def queue_order_paid(session: Session, order: Order) -> Email | None:
+    """The order-confirmation email, once per order."""
+    lines = [
+        f"  {line.quantity} × {line.title}  {format_money(line.line_amount, order.currency)}"
+        for line in order.lines
+    ]
+    body = "\n".join(
+        [
+            "Thank you for your order.",
+            "",
+            f"Order {order.reference}",
+            *lines,
+            f"  Total paid: {format_money(order.total_amount, order.currency)}",
+            "",
+            *_order_link(order),
+            "Bookshop",
+        ]
+    )
+    return queue_email(
+        session,
+        order,
+        "order_paid",
+        f"order_paid:{order.id}",
+        f"Your Bookshop order {order.reference} is confirmed",
+        body,
+    )
+
+
+def queue_order_refunded(session: Session, order: Order, refund: Refund) -> Email | None:
+    """The refund email, once per refund."""
+    returned = [
+        f"  {rl.quantity} × {rl.order_line.title}"
+        for rl in refund.lines
+        if rl.order_line is not None
+    ]
+    body = "\n".join(
+        [
+            f"We have refunded {format_money(refund.amount, refund.currency)} "
+            f"for your order {order.reference}.",
+            *(["", "Returned:", *returned] if returned else []),
+            "",
+            "The money usually reaches your card within 5–10 business days.",
+            "",
+            *_order_link(order),
+            "Bookshop",
+        ]
+    )
+    return queue_email(
+        session,
+        order,
+        "order_refunded",
+        f"refund:{refund.id}",
+        f"Refund for your Bookshop order {order.reference}",
+        body,
+    )
+
+
+def _order_link(order: Order) -> list[str]:
+    base = ""
+    if has_app_context():
+        base = current_app.config.get("SHOP_URL") or ""
+    if not base and has_request_context():
+        base = request.host_url
+    if not base:
+        return []
+    return ["See your order at any time:", f"{base.rstrip('/')}/orders/{order.token}", ""]
+
+
+# --- sending (after commit) -------------------------------------------------------------------
+
+
+def deliver_pending(session: Session, config: dict[str, Any] | None = None, limit: int = 50) -> int:
+    """Send unsent emails; each is claimed first so two senders never send the same one.
+
+    Returns how many were sent. A failure clears the claim and records the error, for the next
+    run (`python -m bookshop send-emails`).
+    """
+    cfg = config if config is not None else current_app.config
+    session.commit()
+    ids = list(
+        session.scalars(
+            select(Email.id).where(Email.sent_at.is_(None)).order_by(Email.id).limit(limit)
+        )
+    )
+    sent = 0
+    for email_id in ids:
+        claimed = session.execute(
+            update(Email)
+            .where(Email.id == email_id, Email.sent_at.is_(None))
+            .values(sent_at=utcnow(), attempts=Email.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+        if claimed.rowcount != 1:  # type: ignore[attr-defined]
+            continue  # another sender took it
+        email = session.get(Email, email_id, populate_existing=True)
+        assert email is not None
+        try:
+            send(build_message(email, cfg), cfg)
+            sent += 1
+        except (OSError, smtplib.SMTPException) as exc:
+            log.warning("email %s to order %s not sent: %s", email.id, email.order_id, exc)
+            session.execute(
+                update(Email)
+                .where(Email.id == email_id)
+                .values(sent_at=None, last_error=str(exc)[:1000])
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+    return sent
+
+
+def build_message(email: Email, cfg: Any) -> EmailMessage:
+    """The MIME message for an outbox row."""
+    message = EmailMessage()
+    message["From"] = cfg.get("MAIL_FROM") or "Bookshop <orders@bookshop.invalid>"
+    message["To"] = email.to_address
+    message["Subject"] = email.subject
+    message["Date"] = format_datetime(email.created_at)
+    message["Message-ID"] = make_msgid(idstring=email.dedupe_key.replace(":", "-"))
+    message["X-Bookshop-Email"] = email.dedupe_key
+    message.set_content(email.body)
+    return message
+
+
+def send(message: EmailMessage, cfg: Any) -> None:
+    """Hand a message to the SMTP server, or write it to the outbox folder in local mode."""
+    host = cfg.get("SMTP_HOST")
+    if not host:
+        folder = Path(cfg.get("OUTBOX_DIR") or Path(cfg["INSTANCE_PATH"]) / "outbox")
+        folder.mkdir(parents=True, exist_ok=True)
+        name = str(message["X-Bookshop-Email"]).replace(":", "-")
+        (folder / f"{name}.eml").write_bytes(bytes(message))
+        return
+    port = int(cfg.get("SMTP_PORT") or 587)
+    timeout = float(cfg.get("SMTP_TIMEOUT") or 10)
+    smtp_class = smtplib.SMTP_SSL if cfg.get("SMTP_SSL") else smtplib.SMTP
+    with smtp_class(host, port, timeout=timeout) as smtp:
+        if cfg.get("SMTP_STARTTLS") and smtp_class is smtplib.SMTP:
+            smtp.starttls()
+        if cfg.get("SMTP_USERNAME"):
+            smtp.login(cfg["SMTP_USERNAME"], cfg.get("SMTP_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+def init_app(app: Flask) -> None:
+    """Send what a request queued once it has committed (no background threads)."""
+
+    @app.after_request
+    def _deliver_queued(response: Response) -> Response:
+        session: Session | None = g.get("db_session")
+        if session is not None and session.info.pop(_QUEUED_FLAG, False):
+            try:
+                deliver_pending(session)
+            except Exception:  # never fail the customer's request over an email
+                session.rollback()
+                log.exception("sending queued emails failed; they stay in the outbox")
+        return response

@@ -1,0 +1,99 @@
+"""The cart page and its forms: add, change a quantity, remove."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from .. import cart as carts
+from ..catalog import find_book
+from ..extensions import db
+from ..models import Book
+from ..orders import OrderError
+
+bp = Blueprint("cart", __name__, url_prefix="/cart")
+
+
+def current_cart() -> carts.Cart:
+    """The cart kept in this browser's session."""
+    return carts.load(session.get(carts.SESSION_KEY))
+
+
+def save_cart(cart: carts.Cart) -> None:
+    """Store the cart in the session (an empty cart removes the key)."""
+    if cart:
+        session[carts.SESSION_KEY] = carts.dump(cart)
+    else:
+        session.pop(carts.SESSION_KEY, None)
+
+
+def priced_cart() -> carts.PricedCart:
+    """The session's cart, priced from the catalog now."""
+    cart = current_cart()
+    books = {}
+    if cart:
+        books = {b.id: b for b in db.session.scalars(select(Book).where(Book.id.in_(list(cart))))}
+    return carts.price(cart, books, current_app.config["CART_MAX_QUANTITY"])
+
+
+@bp.app_context_processor
+def _cart_count() -> dict[str, Any]:
+    return {"cart_count": carts.count(session.get(carts.SESSION_KEY))}
+
+
+@bp.get("")
+def show() -> str:
+    return render_template("cart/cart.html", cart=priced_cart())
+
+
+@bp.post("/add")
+def add() -> ResponseReturnValue:
+    return _change(lambda cart, book, limit: carts.add(cart, book, _quantity(), limit), "added")
+
+
+@bp.post("/update")
+def update() -> ResponseReturnValue:
+    return _change(
+        lambda cart, book, limit: carts.set_quantity(cart, book, _quantity(), limit), "updated"
+    )
+
+
+@bp.post("/remove")
+def remove() -> ResponseReturnValue:
+    return _change(lambda cart, book, limit: carts.remove(cart, book.id), "removed")
+
+
+def _quantity() -> object:
+    return request.form.get("quantity")
+
+
+def _change(action: Any, done: str) -> ResponseReturnValue:
+    book = find_book(db.session, request.form.get("book", ""))
+    if book is None:
+        flash("We could not find that book.", "error")
+        return redirect(url_for("cart.show"), 303)
+    try:
+        cart = action(current_cart(), book, current_app.config["CART_MAX_QUANTITY"])
+    except OrderError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("cart.show"), 303)
+    save_cart(cart)
+    messages = {
+        "added": f"Added “{book.title}” to your cart.",
+        "updated": f"Updated “{book.title}”.",
+        "removed": f"Removed “{book.title}” from your cart.",
+    }
+    flash(messages[done], "success")
+    return redirect(url_for("cart.show"), 303)

@@ -1,0 +1,263 @@
+"""The customer's orders: My orders, and each order's private page with resume, cancel and
+refund (each behind a confirmation step)."""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from collections.abc import Iterable
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from sqlalchemy import select
+
+from .. import ordering, orders, payments
+from ..browser import browser_id
+from ..extensions import db
+from ..models import Order, utcnow
+from ..orders import OrderError, OrderStatus
+
+log = logging.getLogger(__name__)
+bp = Blueprint("orders", __name__, url_prefix="/orders")
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
+REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+QUANTITY_FIELD = re.compile(r"quantity-(\d{1,12})")
+MY_ORDERS_LIMIT = 50
+SWEEP_LIMIT = 10
+
+
+def order_or_404(token: str) -> Order:
+    """The order behind a private URL, or the 404 page (ids, references and typos all miss)."""
+    order = orders.find_order_by_token(db.session, token) if TOKEN.fullmatch(token) else None
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.get("")
+def my_orders() -> str:
+    bid = browser_id()
+    found: list[Order] = []
+    if bid:
+        query = select(Order.id).where(Order.browser_id == bid)
+        _expire_due(db.session.scalars(query.where(Order.status == OrderStatus.PENDING_PAYMENT)))
+        found = list(
+            db.session.scalars(
+                select(Order)
+                .where(Order.browser_id == bid)
+                .order_by(Order.created_at.desc(), Order.id.desc())
+                .limit(MY_ORDERS_LIMIT)
+            )
+        )
+    return render_template("orders/list.html", orders=found)
+
+
+@bp.get("/<token>")
+def detail(token: str) -> str:
+    order = order_or_404(token)
+    _expire_due([order.id] if order.status == OrderStatus.PENDING_PAYMENT else [])
+    if any(r.status == orders.RefundStatus.PENDING for r in order.refunds):
+        ordering.retry_pending_refunds(db.session, order)
+    db.session.refresh(order)
+    return render_template("orders/detail.html", **_facts(order))
+
+
+@bp.get("/<token>/pay")
+def pay(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    if order.status == OrderStatus.PENDING_PAYMENT:
+        _expire_due([order.id])
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        flash("This order is not waiting for payment.", "error")
+        return redirect(url_for("orders.detail", token=token), 303)
+    return render_template(
+        "checkout/checkout.html",
+        lines=[(line.book, line.quantity, line.line_amount) for line in order.lines],
+        total=order.total_amount,
+        currency=order.currency,
+        intent_url=url_for("orders.payment_intent", token=token),
+        version="",
+        checkout_id="",
+        back=(f"Order {order.reference}", url_for("orders.detail", token=token)),
+        email=order.email,
+        return_url=url_for("checkout.complete", _external=True),
+    )
+
+
+@bp.post("/<token>/payment-intent")
+def payment_intent(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    try:
+        intent = ordering.resume_payment(db.session, order)
+    except OrderError as exc:
+        db.session.rollback()
+        return jsonify(error={"status": 409, "message": exc.message, "field": None}), 409
+    return jsonify(clientSecret=intent.client_secret, order=order.reference), 201
+
+
+@bp.get("/<token>/cancel")
+def confirm_cancel(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        flash("This order can no longer be canceled.", "error")
+        return redirect(url_for("orders.detail", token=token), 303)
+    return render_template("orders/cancel.html", order=order)
+
+
+@bp.post("/<token>/cancel")
+def cancel(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    try:
+        ordering.cancel_order(db.session, order)
+    except OrderError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    else:
+        flash("Your order is canceled. No money was taken.", "success")
+    return redirect(url_for("orders.detail", token=token), 303)
+
+
+@bp.get("/<token>/refund")
+def refund_form(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    if not _refund_allowed(order):
+        return redirect(url_for("orders.detail", token=token), 303)
+    return render_template("orders/refund.html", **_facts(order))
+
+
+@bp.post("/<token>/refund/review")
+def review_refund(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    if not _refund_allowed(order):
+        return redirect(url_for("orders.detail", token=token), 303)
+    try:
+        quantities = _requested_quantities(order)
+        plan = orders.plan_refund(order, quantities)
+    except OrderError as exc:
+        return render_template("orders/refund.html", error=exc.message, **_facts(order)), 400
+    lines = {line.id: line for line in order.lines}
+    return render_template(
+        "orders/refund_review.html",
+        order=order,
+        plan=plan,
+        chosen=[(lines[line_id], q) for line_id, q in plan.quantities.items()],
+        whole=quantities is None,
+        request_id=secrets.token_urlsafe(18),
+    )
+
+
+@bp.post("/<token>/refund")
+def refund(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    request_id = request.form.get("request_id", "")
+    if not REQUEST_ID.fullmatch(request_id):
+        flash("Please review the refund again before confirming it.", "error")
+        return redirect(url_for("orders.refund_form", token=token), 303)
+    try:
+        if not _refund_allowed(order, quiet=True):
+            raise OrderError("This order cannot be refunded any more.")
+        row = ordering.request_refund(
+            db.session,
+            order,
+            _requested_quantities(order),
+            request_id,
+            window_days=current_app.config["REFUND_WINDOW_DAYS"],
+            now=utcnow(),
+            expected_amount=_expected_amount(),
+        )
+    except OrderError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    except payments.PaymentUnavailable:
+        db.session.rollback()
+        flash(
+            "Your refund is recorded, but our payment provider did not answer. "
+            "We will complete it shortly; this page shows its progress.",
+            "error",
+        )
+    else:
+        if row.status == orders.RefundStatus.SUCCEEDED:
+            flash("Your refund is on its way.", "success")
+        else:
+            flash("Your refund is being processed.", "success")
+    return redirect(url_for("orders.detail", token=token), 303)
+
+
+def _facts(order: Order) -> dict[str, object]:
+    now = utcnow()
+    window = current_app.config["REFUND_WINDOW_DAYS"]
+    return {
+        "order": order,
+        "money": orders.balance(order),
+        "refundable": orders.refundable_quantities(order),
+        "can_pay": order.status == OrderStatus.PENDING_PAYMENT,
+        "can_cancel": order.status == OrderStatus.PENDING_PAYMENT,
+        "can_refund": ordering.can_request_refund(order, window, now),
+        "refund_deadline": ordering.refund_deadline(order, window),
+    }
+
+
+def _refund_allowed(order: Order, quiet: bool = False) -> bool:
+    window = current_app.config["REFUND_WINDOW_DAYS"]
+    if ordering.can_request_refund(order, window, utcnow()):
+        return True
+    if not quiet:
+        flash("This order cannot be refunded.", "error")
+    return False
+
+
+def _requested_quantities(order: Order) -> dict[int, int] | None:
+    """None for "everything left", or copies per order line from the form."""
+    scope = request.form.get("scope")
+    if scope == "all":
+        return None
+    if scope != "lines":
+        raise OrderError("Please choose what to refund.")
+    line_ids = {line.id for line in order.lines}
+    quantities: dict[int, int] = {}
+    for name, raw in request.form.items():
+        match = QUANTITY_FIELD.fullmatch(name)
+        if name.startswith("quantity-") and match is None:
+            raise OrderError("That book is not part of this order.", field="quantity")
+        if match is None:
+            continue
+        line_id = int(match.group(1))
+        if line_id not in line_ids:
+            raise OrderError("That book is not part of this order.", field="quantity")
+        text = raw.strip() or "0"
+        if not text.isdigit() or len(text) > 6:
+            raise OrderError("Please enter whole numbers of copies to refund.", field="quantity")
+        quantities[line_id] = int(text)
+    return quantities
+
+
+def _expected_amount() -> int:
+    raw = request.form.get("amount", "")
+    if not raw.isdigit() or len(raw) > 12:
+        raise OrderError("Please review the refund again before confirming it.")
+    return int(raw)
+
+
+def _expire_due(order_ids: Iterable[int]) -> None:
+    """Expire these orders if their time is up (no background work in the web process)."""
+    ids = list(order_ids)
+    try:
+        if ids:
+            orders.expire_unpaid_orders(db.session, utcnow(), order_ids=ids)
+        # A few of anyone's overdue orders too, so abandoned stock returns between CLI runs.
+        orders.expire_unpaid_orders(db.session, utcnow(), limit=SWEEP_LIMIT)
+    except payments.PaymentError as exc:
+        db.session.rollback()
+        log.warning("expiry skipped: %s", exc)
