@@ -1,13 +1,17 @@
-"""The command line: `python -m bookshop run | migrate | seed`."""
+"""The command line: `python -m bookshop run | migrate | seed | expire-orders | send-emails …`."""
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import sys
+from collections.abc import Iterable
+from typing import Any
 
 import click
 from dotenv import load_dotenv
+from flask import Flask
 from sqlalchemy.orm import Session
 
 from . import config as settings
@@ -57,6 +61,127 @@ def seed() -> None:
     click.echo(
         f"catalog: {result.created} added, {result.updated} updated, {result.unchanged} unchanged"
     )
+
+
+@cli.command()
+@click.option(
+    "--since",
+    default="3d",
+    show_default=True,
+    help="Start of the window: an age such as 90m, 12h or 3d, or an ISO date or time (UTC).",
+)
+@click.option("--until", default=None, help="End of the window, in the same forms (default: now).")
+def reconcile(since: str, until: str | None) -> None:
+    """Compare Stripe's payments, refunds and disputes with the orders; apply what is missing."""
+    from . import payments
+    from . import reconcile as reconciliation
+    from .database import Database
+    from .extensions import db
+    from .models import utcnow
+
+    now = utcnow()
+    try:
+        start = reconciliation.parse_moment(since, now)
+        end = reconciliation.parse_moment(until, now) if until else now
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
+    if start >= end:
+        raise click.BadParameter("--since must be before --until")
+    app = _stripe_app()
+    try:
+        with app.app_context():
+            report = reconciliation.reconcile(db.session, start, end, progress=_progress)
+    except payments.PaymentError as exc:
+        raise click.ClickException(f"Stripe could not be asked: {exc}") from None
+    finally:
+        Database.dispose(app)
+    click.echo(report.render())
+    if not report.ok:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("reprocess-events")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(1, 100_000))
+@click.argument("event_ids", nargs=-1)
+def reprocess_events(limit: int, event_ids: tuple[str, ...]) -> None:
+    """Process again stored Stripe events that failed (all of them, or the ids given)."""
+    from . import webhooks
+    from .database import Database
+    from .extensions import db
+
+    app = _stripe_app()
+    try:
+        with app.app_context():
+            results = webhooks.reprocess_failed(
+                db.session, limit, event_ids or None, progress=_progress
+            )
+    finally:
+        Database.dispose(app)
+    for event_id, outcome in results:
+        click.echo(f"{event_id}  {outcome}")
+    failed = sum(1 for _, outcome in results if outcome == webhooks.Outcome.FAILED)
+    click.echo(f"{len(results)} events processed again, {failed} still failing")
+    if failed:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command("expire-orders")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000))
+def expire_orders(limit: int) -> None:
+    """Cancel unpaid orders past ORDER_EXPIRY_MINUTES: PaymentIntents canceled, stock released."""
+    from . import mailer, orders
+    from .database import Database
+    from .extensions import db
+    from .models import utcnow
+
+    app = _stripe_app()
+    try:
+        with app.app_context():
+            expired = orders.expire_unpaid_orders(db.session, utcnow(), limit=limit)
+            mailer.deliver_pending(db.session)  # emails of orders found paid meanwhile
+    finally:
+        Database.dispose(app)
+    for order in expired:
+        click.echo(f"{order.reference}  expired")
+    click.echo(f"{len(expired)} unpaid orders expired")
+
+
+@cli.command("send-emails")
+@click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000))
+def send_emails(limit: int) -> None:
+    """Send emails still waiting in the outbox (after an SMTP failure, for example)."""
+    from . import mailer
+    from .database import Database
+    from .extensions import db
+
+    app = _stripe_app()
+    try:
+        with app.app_context():
+            sent = mailer.deliver_pending(db.session, limit=limit)
+    finally:
+        Database.dispose(app)
+    click.echo(f"{sent} emails sent")
+
+
+def _stripe_app() -> Flask:
+    """The app for commands that talk to Stripe and the database (settings as for `run`)."""
+    from . import create_app
+
+    env = {
+        name: os.environ[name] for name in settings.ENV_SETTINGS if os.environ.get(name, "").strip()
+    }
+    # Commands serve no pages, so they need no lasting SECRET_KEY; create_app wants one.
+    env.setdefault("SECRET_KEY", secrets.token_hex(32))
+    try:
+        return create_app(env)
+    except settings.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+def _progress(items: Iterable[Any], total: int | None, description: str) -> Iterable[Any]:
+    from tqdm import tqdm
+
+    return tqdm(items, total=total, desc=description, unit=" objects", file=sys.stderr)
 
 
 def _database_url() -> str:

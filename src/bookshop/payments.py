@@ -3,8 +3,9 @@ stripe."""
 
 from __future__ import annotations
 
+import json
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ from flask import Flask, current_app
 # The SDK's own pinned API version, stated so an SDK upgrade is a visible change here.
 API_VERSION = stripe.api_version
 MAX_NETWORK_RETRIES = 2
+# How old a webhook's signed timestamp may be, in seconds (Stripe's own default): older is a replay.
+WEBHOOK_TOLERANCE = 300
 _EXTENSION_KEY = "bookshop.stripe"
 
 GENERIC_DECLINE = "Your payment was not accepted. Please try another card."
@@ -78,6 +81,33 @@ class PaymentIntent:
 
 
 @dataclass(frozen=True)
+class Refund:
+    """The parts of a Stripe Refund the shop uses."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str  # pending | requires_action | succeeded | failed | canceled
+    payment_intent: str | None
+    charge: str | None
+    reason: str | None
+    metadata: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Dispute:
+    """The parts of a Stripe Dispute the shop uses."""
+
+    id: str
+    amount: int
+    currency: str
+    status: str  # warning_needs_response | needs_response | under_review | won | lost | ...
+    reason: str | None
+    payment_intent: str | None
+    charge: str | None
+
+
+@dataclass(frozen=True)
 class WebhookEndpoint:
     """A registered webhook endpoint; `secret` only comes back when it is created."""
 
@@ -94,6 +124,9 @@ class Event:
     type: str
     object_id: str | None
     object_type: str | None
+    created: int = 0  # Stripe's `created`, Unix seconds
+    object: Mapping[str, Any] = field(default_factory=dict, repr=False)  # data.object
+    payload: str = field(default="", repr=False)  # the body exactly as received
 
 
 def init_app(app: Flask) -> None:
@@ -156,6 +189,127 @@ def retrieve_payment_intent(payment_intent_id: str) -> PaymentIntent:
     return _payment_intent(intent)
 
 
+def cancel_payment_intent(
+    payment_intent_id: str, reason: str = "abandoned", idempotency_key: str | None = None
+) -> PaymentIntent:
+    """Cancel a PaymentIntent so it can never take money; InvalidPaymentRequest if too late."""
+    options = {"idempotency_key": idempotency_key} if idempotency_key else {}
+    with _translated_errors():
+        intent = _client().v1.payment_intents.cancel(
+            payment_intent_id, {"cancellation_reason": reason}, options
+        )
+    return _payment_intent(intent)
+
+
+def update_payment_intent(payment_intent_id: str, metadata: Mapping[str, str]) -> PaymentIntent:
+    """Add or change a PaymentIntent's metadata."""
+    with _translated_errors():
+        intent = _client().v1.payment_intents.update(
+            payment_intent_id, {"metadata": dict(metadata)}
+        )
+    return _payment_intent(intent)
+
+
+def create_refund(
+    payment_intent_id: str,
+    amount: int,
+    idempotency_key: str,
+    metadata: Mapping[str, str],
+    reason: str | None = "requested_by_customer",
+) -> Refund:
+    """Return `amount` of a PaymentIntent's money to the customer."""
+    params: dict[str, Any] = {
+        "payment_intent": payment_intent_id,
+        "amount": amount,
+        "metadata": dict(metadata),
+    }
+    if reason:
+        params["reason"] = reason
+    with _translated_errors():
+        refund = _client().v1.refunds.create(params, {"idempotency_key": idempotency_key})
+    return refund_from_dict(refund.to_dict())
+
+
+def retrieve_refund(refund_id: str) -> Refund:
+    """The Refund as Stripe has it now."""
+    with _translated_errors():
+        refund = _client().v1.refunds.retrieve(refund_id)
+    return refund_from_dict(refund.to_dict())
+
+
+def retrieve_dispute(dispute_id: str) -> Dispute:
+    """The Dispute as Stripe has it now."""
+    with _translated_errors():
+        dispute = _client().v1.disputes.retrieve(dispute_id)
+    return dispute_from_dict(dispute.to_dict())
+
+
+def list_payment_intents(created_gte: int, created_lt: int) -> Iterator[PaymentIntent]:
+    """Every PaymentIntent created in [created_gte, created_lt) (Unix seconds), page by page."""
+    params = {"created": {"gte": created_gte, "lt": created_lt}, "limit": 100}
+    with _translated_errors():
+        for intent in _client().v1.payment_intents.list(params).auto_paging_iter():
+            yield _payment_intent(intent)
+
+
+def list_refunds(
+    created_gte: int | None = None,
+    created_lt: int | None = None,
+    payment_intent_id: str | None = None,
+) -> Iterator[Refund]:
+    """Refunds created in a window, or every refund of one PaymentIntent, page by page."""
+    params: dict[str, Any] = {"limit": 100}
+    if created_gte is not None and created_lt is not None:
+        params["created"] = {"gte": created_gte, "lt": created_lt}
+    if payment_intent_id:
+        params["payment_intent"] = payment_intent_id
+    with _translated_errors():
+        for refund in _client().v1.refunds.list(params).auto_paging_iter():
+            yield refund_from_dict(refund.to_dict())
+
+
+def list_disputes(created_gte: int, created_lt: int) -> Iterator[Dispute]:
+    """Every dispute created in [created_gte, created_lt) (Unix seconds), page by page."""
+    params = {"created": {"gte": created_gte, "lt": created_lt}, "limit": 100}
+    with _translated_errors():
+        for dispute in _client().v1.disputes.list(params).auto_paging_iter():
+            yield dispute_from_dict(dispute.to_dict())
+
+
+def refund_from_dict(data: Mapping[str, Any]) -> Refund:
+    """A Refund from Stripe's JSON (an API answer or a webhook's data.object)."""
+    return Refund(
+        id=data["id"],
+        amount=data["amount"],
+        currency=data["currency"],
+        status=data.get("status") or "pending",
+        payment_intent=_id_of(data.get("payment_intent")),
+        charge=_id_of(data.get("charge")),
+        reason=data.get("reason"),
+        metadata=dict(data.get("metadata") or {}),
+    )
+
+
+def dispute_from_dict(data: Mapping[str, Any]) -> Dispute:
+    """A Dispute from Stripe's JSON (an API answer or a webhook's data.object)."""
+    return Dispute(
+        id=data["id"],
+        amount=data["amount"],
+        currency=data["currency"],
+        status=data["status"],
+        reason=data.get("reason"),
+        payment_intent=_id_of(data.get("payment_intent")),
+        charge=_id_of(data.get("charge")),
+    )
+
+
+def _id_of(value: Any) -> str | None:
+    # Expandable fields are an id, an expanded object, or null.
+    if isinstance(value, Mapping):
+        return value.get("id")
+    return value or None
+
+
 def list_webhook_endpoints() -> list[WebhookEndpoint]:
     """The account's webhook endpoints (without their secrets)."""
     with _translated_errors():
@@ -177,25 +331,56 @@ def delete_webhook_endpoint(endpoint_id: str) -> None:
         _client().v1.webhook_endpoints.delete(endpoint_id)
 
 
-def verify_webhook(payload: bytes, signature_header: str | None, secret: str) -> Event:
-    """Check a webhook's signature and parse it; InvalidWebhook when either fails."""
+def verify_webhook(
+    payload: bytes, signature_header: str | None, secrets: str | Sequence[str]
+) -> Event:
+    """Check a webhook's signature against any of the secrets (several while one is rotated),
+    then parse it; InvalidWebhook when either fails."""
+    candidates = [secrets] if isinstance(secrets, str) else list(secrets)
     try:
-        event = _client().construct_event(payload, signature_header or "", secret).to_dict()
+        text = payload.decode("utf-8")
+    except UnicodeDecodeError:
+        raise InvalidWebhook("unreadable payload: not UTF-8") from None
+    problem = "no signing secret"
+    for secret in candidates:
+        try:
+            stripe.WebhookSignature.verify_header(
+                text, signature_header or "", secret, WEBHOOK_TOLERANCE
+            )
+            break
+        except stripe.SignatureVerificationError as exc:
+            problem = str(exc.user_message or exc)
+    else:
+        raise InvalidWebhook(f"bad signature: {problem}")
+    return event_from_payload(text)
+
+
+def event_from_payload(payload: str) -> Event:
+    """An Event from a webhook body whose signature was checked (now, or when it was stored)."""
+    try:
+        event = json.loads(payload)
         obj = event["data"]["object"]
+        if event.get("object") != "event" or not isinstance(obj, dict):
+            raise ValueError("not an event")
         return Event(
-            id=event["id"],
-            type=event["type"],
+            id=str(event["id"]),
+            type=str(event["type"]),
             object_id=obj.get("id"),
             object_type=obj.get("object"),
+            created=int(event.get("created") or 0),
+            object=obj,
+            payload=payload,
         )
-    except stripe.SignatureVerificationError as exc:
-        raise InvalidWebhook(f"bad signature: {exc.user_message}") from None
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise InvalidWebhook(f"unreadable payload: {type(exc).__name__}") from None
 
 
 def _payment_intent(obj: Any) -> PaymentIntent:
-    intent = obj.to_dict()
+    return payment_intent_from_dict(obj.to_dict())
+
+
+def payment_intent_from_dict(intent: Mapping[str, Any]) -> PaymentIntent:
+    """A PaymentIntent from Stripe's JSON (an API answer or a webhook's data.object)."""
     last_error = intent.get("last_payment_error")
     return PaymentIntent(
         id=intent["id"],
