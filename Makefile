@@ -43,8 +43,10 @@ format: $(STAMP)
 	$(PY) -m ruff format src tests bench
 	$(PY) -m ruff check --fix src tests bench
 
+## bench: the emulator's PaymentIntent creates and the shop's webhook throughput, against baselines
 bench: $(STAMP)
 	$(PY) bench/emulator_creates.py
+	$(PY) bench/webhooks.py $(if $(TEST_DATABASE_URL),--postgres $(TEST_DATABASE_URL))
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
