@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 import requests
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from bookshop import create_app
 from bookshop.catalog import seed_catalog
@@ -16,16 +16,6 @@ from bookshop.database import Database
 from bookshop.extensions import db
 from bookshop.testing import LiveServer, clear_data, database_kind, temporary_database
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TEST_MODE_NOTICE = "Test mode: payments are simulated locally"
 
 
@@ -69,16 +59,6 @@ def shop_db(shop: LiveServer) -> Iterator[Any]:
         yield db.session
         db.session.rollback()
         clear_data(db.engine)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    # Module scope: Playwright's sync API allows one instance at a time, and other suites start
-    # their own.
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

@@ -15,22 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import stripe
 from emulator_support import sdk
-from playwright.sync_api import Browser, Page, Request, expect, sync_playwright
+from playwright.sync_api import Browser, Page, Request, expect
 
 from stripe_emulator.server import EmulatorServer
 
 pytestmark = pytest.mark.e2e
 
 PAGES = Path(__file__).parent / "pages"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 FUTURE_EXPIRY = f"12 / {(date.today().year + 5) % 100:02d}"
 
 
@@ -116,16 +107,6 @@ def merchant(emulator: EmulatorServer) -> Iterator[MerchantServer]:
     server.shutdown()
     server.server_close()
     thread.join()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
