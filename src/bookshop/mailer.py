@@ -3,8 +3,10 @@ unique key), sent after commit by SMTP, or written as .eml files when no SMTP ho
 
 from __future__ import annotations
 
+import functools
 import logging
 import smtplib
+import socket
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
@@ -127,13 +129,15 @@ def deliver_pending(session: Session, config: dict[str, Any] | None = None, limi
     """
     cfg = config if config is not None else current_app.config
     session.commit()
-    ids = list(
+    # Read once, with their content (which never changes): the claim below is what counts.
+    pending = list(
         session.scalars(
-            select(Email.id).where(Email.sent_at.is_(None)).order_by(Email.id).limit(limit)
+            select(Email).where(Email.sent_at.is_(None)).order_by(Email.id).limit(limit)
         )
     )
     sent = 0
-    for email_id in ids:
+    for email in pending:
+        email_id = email.id
         claimed = session.execute(
             update(Email)
             .where(Email.id == email_id, Email.sent_at.is_(None))
@@ -143,8 +147,7 @@ def deliver_pending(session: Session, config: dict[str, Any] | None = None, limi
         session.commit()
         if claimed.rowcount != 1:  # type: ignore[attr-defined]
             continue  # another sender took it
-        email = session.get(Email, email_id, populate_existing=True)
-        assert email is not None
+        session.expire(email, ["sent_at", "attempts", "last_error"])  # now the claim's values
         try:
             send(build_message(email, cfg), cfg)
             sent += 1
@@ -167,10 +170,18 @@ def build_message(email: Email, cfg: Any) -> EmailMessage:
     message["To"] = email.to_address
     message["Subject"] = email.subject
     message["Date"] = format_datetime(email.created_at)
-    message["Message-ID"] = make_msgid(idstring=email.dedupe_key.replace(":", "-"))
+    message["Message-ID"] = make_msgid(
+        idstring=email.dedupe_key.replace(":", "-"), domain=_message_id_domain()
+    )
     message["X-Bookshop-Email"] = email.dedupe_key
     message.set_content(email.body)
     return message
+
+
+@functools.cache
+def _message_id_domain() -> str:
+    # What make_msgid uses by default, looked up once (a resolver call for every email otherwise).
+    return socket.getfqdn()
 
 
 def send(message: EmailMessage, cfg: Any) -> None:
@@ -178,9 +189,13 @@ def send(message: EmailMessage, cfg: Any) -> None:
     host = cfg.get("SMTP_HOST")
     if not host:
         folder = Path(cfg.get("OUTBOX_DIR") or Path(cfg["INSTANCE_PATH"]) / "outbox")
-        folder.mkdir(parents=True, exist_ok=True)
         name = str(message["X-Bookshop-Email"]).replace(":", "-")
-        (folder / f"{name}.eml").write_bytes(bytes(message))
+        data = bytes(message)
+        try:
+            (folder / f"{name}.eml").write_bytes(data)
+        except FileNotFoundError:  # the first email: make the folder, once
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / f"{name}.eml").write_bytes(data)
         return
     port = int(cfg.get("SMTP_PORT") or 587)
     timeout = float(cfg.get("SMTP_TIMEOUT") or 10)

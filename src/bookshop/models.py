@@ -291,7 +291,8 @@ class Email(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when a sender claims the row (before sending); cleared again if sending fails.
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Indexed: every sender looks for the unsent rows, a few among all the sent ones.
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
 

@@ -338,11 +338,18 @@ def find_order_by_token(session: Session, token: str) -> Order | None:
     return session.scalars(select(Order).where(Order.token == token)).one_or_none()
 
 
-def payment_updated(session: Session, payment: Payment, intent: PaymentIntent) -> Order:
-    """Stripe reported the PaymentIntent's current state: mirror it and move the order."""
+def payment_updated(
+    session: Session, payment: Payment, intent: PaymentIntent, *, order_locked: bool = False
+) -> Order:
+    """Stripe reported the PaymentIntent's current state: mirror it and move the order.
+
+    `order_locked`: the caller already holds the order's lock and read the payment and the order
+    after taking it, so neither needs locking or reloading again.
+    """
     # The return page and a webhook may report the same payment at once: they take turns on
     # the order (always locked before its payments, refunds and disputes, so never a deadlock).
-    lock_order(session, payment.order)
+    if not order_locked:
+        lock_order(session, payment.order)
     payment.status = intent.status
     payment.amount_received = intent.amount_received
     order = payment.order

@@ -29,7 +29,7 @@ from typing import Any
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from . import orders, payments
 from .models import Order, Payment, StripeEvent, utcnow
@@ -221,16 +221,18 @@ def apply_payment_intent(session: Session, intent: payments.PaymentIntent) -> Or
     locked = session.execute(_LOCK_ORDER_OF_PAYMENT, {"payment_intent_id": intent.id})
     if locked.rowcount != 1:  # type: ignore[attr-defined]
         return None
+    # The payment and its order in one query, both read under the lock just taken.
     payment = session.scalars(
         select(Payment)
         .where(Payment.payment_intent_id == intent.id)
+        .options(joinedload(Payment.order))
         .execution_options(populate_existing=True)
     ).one()
     if payment.status in FINAL_INTENT_STATUSES and intent.status != payment.status:
         # An older state read before a newer one was applied: never move backwards.
         log.info("payment %s is %s; %s is out of date", intent.id, payment.status, intent.status)
         return payment.order
-    return orders.payment_updated(session, payment, intent)
+    return orders.payment_updated(session, payment, intent, order_locked=True)
 
 
 def apply_refund(

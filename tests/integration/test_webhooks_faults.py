@@ -403,12 +403,12 @@ def test_a_crash_in_a_handler_is_rolled_back_and_the_redelivery_succeeds(
     real = orders.payment_updated
     crashes = []
 
-    def crash_once(session_, payment, intent):
+    def crash_once(session_, payment, intent, **kwargs):
         if intent.status == "succeeded" and not crashes:
             crashes.append(intent.id)
-            real(session_, payment, intent)  # changes made, then the crash: all rolled back
+            real(session_, payment, intent, **kwargs)  # changes made, then the crash: rolled back
             raise RuntimeError("handler crashed")
-        return real(session_, payment, intent)
+        return real(session_, payment, intent, **kwargs)
 
     monkeypatch.setattr(orders, "payment_updated", crash_once)
     placed = shop.place()

@@ -392,7 +392,7 @@ def test_reprocess_events_applies_stored_events_that_failed(
     app, client, fake_stripe, pending, session, monkeypatch, database_url
 ):
     real = orders.payment_updated
-    monkeypatch.setattr(orders, "payment_updated", lambda *a: 1 / 0)
+    monkeypatch.setattr(orders, "payment_updated", lambda *a, **k: 1 / 0)
     assert post(client, succeeded(fake_stripe, pending)).status_code == 500
     monkeypatch.setattr(orders, "payment_updated", real)
     env = {
@@ -417,7 +417,7 @@ def test_reprocess_events_applies_stored_events_that_failed(
 def test_reprocess_events_reports_events_that_still_fail(
     app, client, fake_stripe, pending, session, monkeypatch, database_url
 ):
-    monkeypatch.setattr(orders, "payment_updated", lambda *a: 1 / 0)
+    monkeypatch.setattr(orders, "payment_updated", lambda *a, **k: 1 / 0)
     post(client, succeeded(fake_stripe, pending))
     env = {
         "DATABASE_URL": database_url,
