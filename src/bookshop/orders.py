@@ -135,6 +135,23 @@ class Balance:
 # --- statuses -----------------------------------------------------------------------------
 
 
+def _compare_and_set_status(session: Session, row: Order | Refund, current: str, to: str) -> bool:
+    """Move row's status in the database only if it still is `current`; False (row refreshed)
+    when someone else moved it first, so that the side effects of a move happen once."""
+    session.flush()
+    model = type(row)
+    result = session.execute(
+        update(model)
+        .where(model.id == row.id, model.status == current)
+        .values(status=to)
+        .execution_options(synchronize_session="evaluate")
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        session.refresh(row)
+        return False
+    return True
+
+
 def transition(session: Session, order: Order, to: OrderStatus, note: str = "") -> bool:
     """Move an order to a new status and record it; False when it is already there.
 
@@ -146,15 +163,7 @@ def transition(session: Session, order: Order, to: OrderStatus, note: str = "") 
         return False
     if to not in TRANSITIONS[current]:
         raise IllegalTransition(f"order {order.reference}: {current} -> {to} is not allowed")
-    session.flush()
-    result = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.status == current)
-        .values(status=to)
-        .execution_options(synchronize_session="evaluate")
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(order)
+    if not _compare_and_set_status(session, order, current, to):
         raise OrderChanged()
     session.add(OrderEvent(order=order, from_status=current, to_status=to, note=note[:500]))
     return True
@@ -659,15 +668,7 @@ def refund_status_changed(session: Session, row: Refund, to: RefundStatus) -> No
     current = RefundStatus(row.status)
     if current == to:
         return
-    session.flush()
-    result = session.execute(
-        update(Refund)
-        .where(Refund.id == row.id, Refund.status == current)
-        .values(status=to)
-        .execution_options(synchronize_session="evaluate")
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
-        session.refresh(row)
+    if not _compare_and_set_status(session, row, current, to):
         return  # someone else recorded this change first
     order = row.order
     if to == RefundStatus.SUCCEEDED:
