@@ -38,9 +38,9 @@ def basic(key: str) -> str:
         "",
         "Bearer",
         "Bearer sk_test_wrong",
-        "Bearer sk_live_emulator",
-        "Bearer pk_live_emulator",
-        "Bearer rk_live_emulator",
+        "Bearer sk_live_fake",
+        "Bearer pk_live_fake",
+        "Bearer rk_live_fake",
         "Token sk_test_emulator",
         "Basic !!!not-base64",
         basic("sk_test_wrong"),
@@ -81,7 +81,7 @@ def test_live_publishable_key_in_the_body_is_401(
 ) -> None:
     response = Api(emulator, key=None).get(
         f"/v1/payment_intents/{intent.id}",
-        {"client_secret": intent.client_secret, "key": "pk_live_emulator"},
+        {"client_secret": intent.client_secret, "key": "pk_live_fake"},
     )
 
     assert response.status_code == 401
