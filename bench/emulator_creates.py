@@ -3,8 +3,9 @@
 Run: make bench  (or .venv/bin/python bench/emulator_creates.py [--requests N] [--fill N])
 
 Each server runs in its own process, the load comes from this one over keep-alive connections.
-The baseline is a do-nothing Flask endpoint on the same HTTP server stack (waitress): the
-ratio says what the emulator's own work costs, whatever the machine.
+The baseline is a Flask endpoint that reads the body and answers a constant, served the way the
+emulator is (granian, one worker, the same threads): the ratio says what the emulator's own work
+costs, whatever the machine.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import re
+import socket
 import statistics
 import subprocess
 import sys
@@ -23,16 +24,19 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from stripe_emulator import standalone  # noqa: E402
+from stripe_emulator.standalone import free_port  # noqa: E402
+
+HOST = "127.0.0.1"
 BASELINE_APP = """
-from flask import Flask
-from waitress import create_server
+from flask import Flask, request
 app = Flask("baseline")
 @app.post("/v1/payment_intents")
 def create():
+    request.get_data()  # as the emulator does; granian closes connections whose body is unread
     return app.response_class('{"object": "payment_intent"}', content_type="application/json")
-server = create_server(app, host="127.0.0.1", port=0, threads=16)
-print(f"on http://127.0.0.1:{server.effective_port}", flush=True)
-server.run()
 """
 BODY = urlencode(
     {
@@ -49,23 +53,26 @@ HEADERS = {
 }
 
 
-def start(command: list[str]) -> tuple[subprocess.Popen[str], str, int]:
-    """Start a server process and read the port it prints."""
+def start(command: list[str], port: int) -> subprocess.Popen[bytes]:
+    """Start a server process and wait until it accepts connections on port."""
     process = subprocess.Popen(
         command,
-        stdout=subprocess.PIPE,
+        stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        text=True,
         cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
     )
-    assert process.stdout is not None
-    for line in process.stdout:
-        match = re.search(r"http://([\d.]+):(\d+)", line)
-        if match:
-            threading.Thread(target=process.stdout.read, daemon=True).start()
-            return process, match.group(1), int(match.group(2))
-    raise RuntimeError("server did not start")
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection((HOST, port), timeout=1).close()
+            return process
+        except OSError:
+            if process.poll() is not None:
+                break
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not start: {' '.join(command)}")
 
 
 def load(host: str, port: int, total: int, concurrency: int) -> dict[str, float]:
@@ -112,46 +119,66 @@ def main() -> int:
     args = parser.parse_args()
     rows: list[tuple[str, int, dict[str, float]]] = []
 
-    baseline, host, port = start([sys.executable, "-c", BASELINE_APP])
-    try:
-        load(host, port, 320, 16)  # warm up
-        for concurrency in (1, 16):
-            rows.append(
-                (
-                    "baseline (bare endpoint)",
-                    concurrency,
-                    load(host, port, args.requests, concurrency),
+    with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "baseline.py").write_text(BASELINE_APP)
+        port = free_port(HOST)
+        baseline = start(
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--port",
+                str(port),
+                "--blocking-threads",
+                str(standalone.THREADS),
+                "--working-dir",
+                tmp,
+                "baseline:app",
+            ],
+            port,
+        )
+        try:
+            load(HOST, port, 320, 16)  # warm up
+            for concurrency in (1, 16):
+                rows.append(
+                    (
+                        "baseline (bare endpoint)",
+                        concurrency,
+                        load(HOST, port, args.requests, concurrency),
+                    )
                 )
-            )
-    finally:
-        baseline.terminate()
-        baseline.wait()
+        finally:
+            baseline.terminate()
+            baseline.wait()
 
     with tempfile.TemporaryDirectory() as tmp:
+        port = free_port(HOST)
         command = [
             sys.executable,
             "-m",
             "stripe_emulator",
             "--port",
-            "0",
+            str(port),
             "--db",
             str(Path(tmp) / "bench.db"),
         ]
-        emulator, host, port = start(command)
+        emulator = start(command, port)
         try:
-            load(host, port, 320, 16)
+            load(HOST, port, 320, 16)
             for concurrency in (1, 16):
                 rows.append(
-                    ("emulator, fresh", concurrency, load(host, port, args.requests, concurrency))
+                    ("emulator, fresh", concurrency, load(HOST, port, args.requests, concurrency))
                 )
             # Each create stores two objects: the PaymentIntent and its event.
-            load(host, port, args.fill // 2, 16)
+            load(HOST, port, args.fill // 2, 16)
             for concurrency in (1, 16):
                 rows.append(
                     (
                         f"emulator, {args.fill:,}+ objects",
                         concurrency,
-                        load(host, port, args.requests, concurrency),
+                        load(HOST, port, args.requests, concurrency),
                     )
                 )
         finally:

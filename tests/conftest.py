@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, sync_playwright
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
+from stripe_emulator.standalone import EmulatorProcess
 
 # Debian's Chromium: Playwright's own browser download cannot work without internet. The flags keep
 # it from reaching for Google's services, which this closed network refuses.
@@ -24,9 +25,9 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
-    """One emulator for the whole run, on a free port with a temporary data file."""
-    server = EmulatorServer(tmp_path_factory.mktemp("emulator") / "stripe.db").start()
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+    """One emulator for the whole run, as `python -m stripe_emulator` serves it (granian)."""
+    server = EmulatorProcess(tmp_path_factory.mktemp("emulator") / "stripe.db").start()
     yield server
     server.stop()
 

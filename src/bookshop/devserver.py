@@ -73,7 +73,8 @@ class Emulator:
             try:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                # Its whole group: the server's worker processes as well.
+                os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
 from pathlib import Path
 
-from . import DEFAULT_PORT, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
-from .server import EmulatorServer
+from . import DEFAULT_PORT, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, standalone
+from .store import Store
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -45,25 +44,31 @@ def main(argv: list[str] | None = None) -> int:
     ):
         print("keys must be test mode keys (sk_test_..., pk_test_...)", file=sys.stderr)
         return 2
-    server = EmulatorServer(
+    if args.reset:
+        store = Store(args.db)
+        store.reset()
+        store.close()
+    port = args.port or standalone.free_port(args.host)
+    url = f"http://{args.host}:{port}"
+
+    def announce() -> None:
+        # Called once the port is bound: whoever reads this can connect at once.
+        print(f"Stripe emulator on {url}", flush=True)
+        print(f"  secret key:      {args.secret_key}", flush=True)
+        print(f"  publishable key: {args.publishable_key}", flush=True)
+        print(f"  Stripe.js:       {url}/v3/", flush=True)
+        print(f"  data file:       {args.db}", flush=True)
+
+    # granian stops on SIGINT (Ctrl-C) and SIGTERM (a parent process, a container runtime).
+    standalone.serve(
         args.db,
         host=args.host,
-        port=args.port,
+        port=port,
         secret_key=args.secret_key,
         publishable_key=args.publishable_key,
-        reset=args.reset,
+        verbose=args.verbose,
+        on_listening=announce,
     )
-    print(f"Stripe emulator on {server.url}", flush=True)
-    print(f"  secret key:      {server.secret_key}", flush=True)
-    print(f"  publishable key: {server.publishable_key}", flush=True)
-    print(f"  Stripe.js:       {server.url}/v3/", flush=True)
-    print(f"  data file:       {args.db}", flush=True)
-    # SIGTERM (from a parent process or a container runtime) stops as cleanly as Ctrl-C.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     return 0
 
 

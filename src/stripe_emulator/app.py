@@ -7,6 +7,7 @@ import json
 import logging
 import socket
 import time
+from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -153,15 +154,7 @@ def _inject_fault(em: Emulator) -> Response | None:
     if status is None:
         return None
     if status == "drop":
-        # waitress hides the socket; its disconnect check is a method of the connection's channel.
-        channel = getattr(request.environ.get("waitress.client_disconnected"), "__self__", None)
-        sock = getattr(channel, "socket", None)
-        if sock is not None:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-        return Response(status=500)
+        return _dropped_connection()
     if status == 429:
         error: StripeError = RateLimitError(
             "Too many requests hit the API too quickly. We recommend an exponential backoff of "
@@ -171,6 +164,34 @@ def _inject_fault(em: Emulator) -> Response | None:
         return _json(error.body(), 429, {"Stripe-Should-Retry": "true"})
     error = ApiError("An unknown error occurred (injected by the emulator).")
     return _json(error.body(), 500, {"Stripe-Should-Retry": "true"})
+
+
+def _dropped_connection() -> Response:
+    """Close the connection without answering; the request is never handled."""
+    # waitress (the in-process server) hides its socket; the disconnect check is a method of the
+    # connection's channel, which holds it.
+    channel = getattr(request.environ.get("waitress.client_disconnected"), "__self__", None)
+    sock = getattr(channel, "socket", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        return Response(status=500)
+
+    # granian closes the connection unanswered when a body of known length fails before its
+    # first byte (with no length it would have sent the head of a chunked answer already).
+    def failing_body() -> Iterator[bytes]:
+        raise ConnectionAbortedError("connection dropped by an injected fault")
+        yield b""  # a generator, so that the failure comes while the body is read
+
+    return Response(
+        failing_body(),
+        status=200,
+        headers={"Content-Length": "2"},
+        content_type="application/json",
+        direct_passthrough=True,
+    )
 
 
 def api_key(em: Emulator, route_params: dict[str, Any]) -> str:

@@ -1,23 +1,14 @@
-"""Run the emulator: an HTTP server in a thread, with its webhook dispatcher."""
+"""The emulator inside this process: waitress in a background thread, for tests and embedding."""
 
 from __future__ import annotations
 
-import logging
 import threading
-import time
 from pathlib import Path
 
 from waitress import create_server
 
-from . import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, jobs
-from .app import IDEMPOTENCY_TTL, create_app
-from .core import Ctx, Emulator
-from .faults import Faults
-from .resources import checkout_sessions
-from .store import Store
-from .webhooks import Dispatcher
-
-log = logging.getLogger("stripe_emulator")
+from . import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
+from .runtime import Runtime
 
 
 class EmulatorServer:
@@ -33,21 +24,11 @@ class EmulatorServer:
         publishable_key: str = DEFAULT_PUBLISHABLE_KEY,
         reset: bool = False,
     ) -> None:
-        self.store = Store(db_path)
-        if reset:
-            self.store.reset()
-        faults = Faults()
-        self.emulator = Emulator(
-            store=self.store,
-            secret_key=secret_key,
-            publishable_key=publishable_key,
-            faults=faults,
+        self.runtime = Runtime(
+            db_path, secret_key=secret_key, publishable_key=publishable_key, reset=reset
         )
-        self.dispatcher = Dispatcher(self.store, faults)
-        self.emulator.dispatcher = self.dispatcher
-        self.app = create_app(self.emulator)
         self._server = create_server(
-            self.app,
+            self.runtime.app,
             host=host,
             port=port,
             threads=16,
@@ -58,11 +39,9 @@ class EmulatorServer:
         )
         self.host = host
         self.port = self._server.effective_port
+        self.runtime.url = self.url
         self._thread: threading.Thread | None = None
         self._stopped = False
-        self.dispatcher.on_tick.append(self._expire_sessions)
-        self.dispatcher.on_tick.append(self._forget_old_idempotency_keys)
-        self.dispatcher.on_poll.append(self._run_jobs)
 
     @property
     def url(self) -> str:
@@ -72,45 +51,21 @@ class EmulatorServer:
     @property
     def secret_key(self) -> str:
         """The secret key the API accepts."""
-        return self.emulator.secret_key
+        return self.runtime.emulator.secret_key
 
     @property
     def publishable_key(self) -> str:
         """The publishable key Stripe.js calls accept."""
-        return self.emulator.publishable_key
-
-    def _expire_sessions(self) -> None:
-        ctx = Ctx(em=self.emulator, base_url=self.url)
-        if checkout_sessions.expire_due(ctx):
-            self.dispatcher.wake()
-
-    def _run_jobs(self) -> None:
-        if jobs.run_due(self.emulator, self.url):
-            self.dispatcher.wake()
-
-    def _forget_old_idempotency_keys(self) -> None:
-        with self.store.transaction() as conn:
-            conn.execute(
-                "DELETE FROM idempotency_keys WHERE created < ?", (time.time() - IDEMPOTENCY_TTL,)
-            )
+        return self.runtime.emulator.publishable_key
 
     def start(self) -> EmulatorServer:
         """Serve in a background thread."""
-        self.dispatcher.start()
+        self.runtime.start()
         self._thread = threading.Thread(
             target=self._server.run, name="stripe-emulator", daemon=True
         )
         self._thread.start()
         return self
-
-    def serve_forever(self) -> None:
-        """Serve in this thread until interrupted."""
-        self.dispatcher.start()
-        try:
-            self._server.run()
-        finally:
-            self.dispatcher.stop()
-            self.store.close()
 
     def stop(self) -> None:
         """Stop serving and delivering; close the store. Stopping twice is harmless."""
@@ -131,8 +86,7 @@ class EmulatorServer:
             self._thread.join(timeout=5)
         else:
             server.close()
-        self.dispatcher.stop()
-        self.store.close()
+        self.runtime.stop()
 
     def __enter__(self) -> EmulatorServer:
         return self.start()

@@ -10,22 +10,28 @@ import requests
 import stripe
 from emulator_support import WebhookReceiver, sdk
 
+from stripe_emulator import RunningEmulator
 from stripe_emulator.server import EmulatorServer
+from stripe_emulator.standalone import EmulatorProcess
 
 
 @pytest.fixture
-def client(emulator: EmulatorServer) -> stripe.StripeClient:
+def client(emulator: RunningEmulator) -> stripe.StripeClient:
     """The official SDK against the shared emulator, every answer checked against the schema."""
     return sdk(emulator)
 
 
-@pytest.fixture
-def start_emulator(tmp_path: Path) -> Iterator[Callable[..., EmulatorServer]]:
-    """Start private emulators on one data file (to restart them); all stopped afterwards."""
-    started: list[EmulatorServer] = []
+@pytest.fixture(params=["in-process", "standalone"])
+def start_emulator(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[..., RunningEmulator]]:
+    """Start emulators on one data file (to restart them), in this process or as the command
+    runs them; all stopped afterwards."""
+    started: list[EmulatorServer | EmulatorProcess] = []
 
-    def start(*, reset: bool = False) -> EmulatorServer:
-        server = EmulatorServer(tmp_path / "stripe.db", reset=reset).start()
+    def start(*, reset: bool = False) -> RunningEmulator:
+        kind = EmulatorServer if request.param == "in-process" else EmulatorProcess
+        server = kind(tmp_path / "stripe.db", reset=reset).start()
         started.append(server)
         return server
 
@@ -35,23 +41,39 @@ def start_emulator(tmp_path: Path) -> Iterator[Callable[..., EmulatorServer]]:
 
 
 @pytest.fixture(scope="module")
-def module_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+def module_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     """A private emulator for one test module (starting one per test would cost more)."""
-    server = EmulatorServer(tmp_path_factory.mktemp("emulator") / "stripe.db").start()
+    server = EmulatorProcess(tmp_path_factory.mktemp("emulator") / "stripe.db").start()
     yield server
     server.stop()
 
 
 @pytest.fixture
-def fresh(module_emulator: EmulatorServer) -> EmulatorServer:
+def fresh(module_emulator: RunningEmulator) -> RunningEmulator:
     """A private emulator, emptied and without faults for this test."""
     response = requests.post(f"{module_emulator.url}/_emulator/reset", timeout=10)
     assert response.status_code == 200
     return module_emulator
 
 
+@pytest.fixture(scope="module")
+def module_in_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+    """A private emulator inside this process, for tests that reach into its store."""
+    server = EmulatorServer(tmp_path_factory.mktemp("in-process") / "stripe.db").start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def fresh_client(fresh: EmulatorServer) -> stripe.StripeClient:
+def in_process(module_in_process: EmulatorServer) -> EmulatorServer:
+    """The in-process emulator, emptied and without faults for this test."""
+    response = requests.post(f"{module_in_process.url}/_emulator/reset", timeout=10)
+    assert response.status_code == 200
+    return module_in_process
+
+
+@pytest.fixture
+def fresh_client(fresh: RunningEmulator) -> stripe.StripeClient:
     """The SDK against this test's own emulator."""
     return sdk(fresh)
 

@@ -14,8 +14,7 @@ import requests
 import stripe
 from stripe_schema import validate
 
-from stripe_emulator import DEFAULT_SECRET_KEY
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import DEFAULT_SECRET_KEY, RunningEmulator
 
 T = TypeVar("T")
 FUTURE_YEAR = time.gmtime().tm_year + 3
@@ -37,7 +36,7 @@ class ValidatingClient(stripe.RequestsClient):
         return content, status, response_headers
 
 
-def sdk(server: EmulatorServer, retries: int = 0) -> stripe.StripeClient:
+def sdk(server: RunningEmulator, retries: int = 0) -> stripe.StripeClient:
     """The official SDK pointed at an emulator, as the shop configures it."""
     return stripe.StripeClient(
         server.secret_key,
@@ -50,7 +49,7 @@ def sdk(server: EmulatorServer, retries: int = 0) -> stripe.StripeClient:
 class Api:
     """curl-style calls: form bodies built by hand, answers checked against the schema."""
 
-    def __init__(self, server: EmulatorServer, key: str | None = DEFAULT_SECRET_KEY) -> None:
+    def __init__(self, server: RunningEmulator, key: str | None = DEFAULT_SECRET_KEY) -> None:
         self.url = server.url
         self.key = key
         self.session = requests.Session()
@@ -88,32 +87,32 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
 
-def control(server: EmulatorServer, method: str, path: str, body: Any = None) -> requests.Response:
+def control(server: RunningEmulator, method: str, path: str, body: Any = None) -> requests.Response:
     """A call to the emulator's control API under /_emulator/."""
     return requests.request(method, f"{server.url}/_emulator/{path}", json=body, timeout=30)
 
 
-def set_faults(server: EmulatorServer, spec: dict[str, Any]) -> dict[str, Any]:
+def set_faults(server: RunningEmulator, spec: dict[str, Any]) -> dict[str, Any]:
     """Add faults; fails the test if the emulator refuses them."""
     response = control(server, "POST", "faults", spec)
     assert response.status_code == 200, response.text
     return response.json()
 
 
-def flush(server: EmulatorServer) -> None:
+def flush(server: RunningEmulator) -> None:
     """Wait until every webhook delivery due now has been attempted."""
     response = control(server, "POST", "webhooks/flush")
     assert response.json() == {"flushed": True}
 
 
-def deliveries(server: EmulatorServer, **query: str) -> list[dict[str, Any]]:
+def deliveries(server: RunningEmulator, **query: str) -> list[dict[str, Any]]:
     """The emulator's webhook deliveries, newest first."""
     response = requests.get(f"{server.url}/_emulator/deliveries", params=query, timeout=10)
     assert response.status_code == 200, response.text
     return response.json()["data"]
 
 
-def object_counts(server: EmulatorServer) -> dict[str, int]:
+def object_counts(server: RunningEmulator) -> dict[str, int]:
     """How many objects of each type the emulator holds."""
     return control(server, "GET", "").json()["objects"]
 
@@ -137,7 +136,7 @@ def card_data(number: str, /, **overrides: Any) -> dict[str, Any]:
     return {"type": "card", "card": card}
 
 
-def event_types(server: EmulatorServer, object_id: str, limit: int = 25) -> list[str]:
+def event_types(server: RunningEmulator, object_id: str, limit: int = 25) -> list[str]:
     """Types of the recent events about one object, oldest first."""
     response = requests.get(
         f"{server.url}/v1/events",

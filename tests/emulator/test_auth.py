@@ -9,7 +9,7 @@ import requests
 import stripe
 from emulator_support import FUTURE_YEAR, Api
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 CARD = {
     "payment_method_data[type]": "card",
@@ -48,7 +48,7 @@ def basic(key: str) -> str:
     ids=str,
 )
 def test_missing_malformed_unknown_or_live_keys_are_401(
-    emulator: EmulatorServer, authorization: str | None
+    emulator: RunningEmulator, authorization: str | None
 ) -> None:
     headers = {} if authorization is None else {"Authorization": authorization}
 
@@ -59,7 +59,7 @@ def test_missing_malformed_unknown_or_live_keys_are_401(
     assert error["type"] == "invalid_request_error" and error["message"]
 
 
-def test_sdk_with_a_wrong_key_raises_authentication_error(emulator: EmulatorServer) -> None:
+def test_sdk_with_a_wrong_key_raises_authentication_error(emulator: RunningEmulator) -> None:
     client = stripe.StripeClient("sk_test_nope", base_addresses={"api": emulator.url})
 
     with pytest.raises(stripe.AuthenticationError) as raised:
@@ -68,7 +68,7 @@ def test_sdk_with_a_wrong_key_raises_authentication_error(emulator: EmulatorServ
     assert raised.value.http_status == 401
 
 
-def test_secret_key_works_as_basic_auth_as_curl_sends_it(emulator: EmulatorServer) -> None:
+def test_secret_key_works_as_basic_auth_as_curl_sends_it(emulator: RunningEmulator) -> None:
     response = Api(emulator).get(
         "/v1/payment_intents", headers={"Authorization": basic(emulator.secret_key)}, key=None
     )
@@ -77,7 +77,7 @@ def test_secret_key_works_as_basic_auth_as_curl_sends_it(emulator: EmulatorServe
 
 
 def test_live_publishable_key_in_the_body_is_401(
-    emulator: EmulatorServer, intent: stripe.PaymentIntent
+    emulator: RunningEmulator, intent: stripe.PaymentIntent
 ) -> None:
     response = Api(emulator, key=None).get(
         f"/v1/payment_intents/{intent.id}",
@@ -88,7 +88,7 @@ def test_live_publishable_key_in_the_body_is_401(
 
 
 def test_publishable_key_retrieves_an_intent_with_its_client_secret(
-    emulator: EmulatorServer, intent: stripe.PaymentIntent
+    emulator: RunningEmulator, intent: stripe.PaymentIntent
 ) -> None:
     api = Api(emulator, key=None)
 
@@ -108,7 +108,7 @@ def test_publishable_key_retrieves_an_intent_with_its_client_secret(
 
 
 def test_publishable_key_confirms_with_card_details_as_stripe_js_does(
-    emulator: EmulatorServer, intent: stripe.PaymentIntent
+    emulator: RunningEmulator, intent: stripe.PaymentIntent
 ) -> None:
     api = Api(emulator, key=None)
 
@@ -132,7 +132,7 @@ def test_publishable_key_confirms_with_card_details_as_stripe_js_does(
 
 
 def test_publishable_key_confirm_needs_the_right_client_secret(
-    emulator: EmulatorServer, intent: stripe.PaymentIntent, client: stripe.StripeClient
+    emulator: RunningEmulator, intent: stripe.PaymentIntent, client: stripe.StripeClient
 ) -> None:
     response = Api(emulator, key=None).post(
         f"/v1/payment_intents/{intent.id}/confirm",
@@ -175,7 +175,7 @@ def test_secret_key_may_pass_the_client_secret_too(
     ids=lambda value: value.replace("/v1/", ""),
 )
 def test_publishable_key_is_refused_everywhere_else(
-    emulator: EmulatorServer,
+    emulator: RunningEmulator,
     intent: stripe.PaymentIntent,
     client: stripe.StripeClient,
     method: str,
@@ -190,7 +190,7 @@ def test_publishable_key_is_refused_everywhere_else(
     assert client.v1.payment_intents.retrieve(intent.id).status == "requires_payment_method"
 
 
-def test_preflight_allows_another_origin(emulator: EmulatorServer) -> None:
+def test_preflight_allows_another_origin(emulator: RunningEmulator) -> None:
     response = requests.options(
         f"{emulator.url}/v1/payment_intents/pi_x/confirm",
         headers={
@@ -208,7 +208,7 @@ def test_preflight_allows_another_origin(emulator: EmulatorServer) -> None:
 
 
 def test_answers_and_errors_carry_cors_headers(
-    emulator: EmulatorServer, intent: stripe.PaymentIntent
+    emulator: RunningEmulator, intent: stripe.PaymentIntent
 ) -> None:
     api = Api(emulator, key=None)
     origin = {"Origin": "http://shop.test:5000"}

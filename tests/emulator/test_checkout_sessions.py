@@ -9,8 +9,9 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 import stripe
-from emulator_support import FUTURE_YEAR, event_types, wait_until
+from emulator_support import FUTURE_YEAR, event_types, sdk, wait_until
 
+from stripe_emulator import RunningEmulator
 from stripe_emulator.server import EmulatorServer
 
 SUCCESS_URL = "https://shop.test/thanks?session={CHECKOUT_SESSION_ID}"
@@ -55,7 +56,7 @@ def pay_on_page(session: stripe.checkout.Session, number: str, **fields: str) ->
 
 
 def test_session_totals_its_line_items_and_points_at_the_hosted_page(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     expires_at = int(time.time()) + 3600
 
@@ -110,7 +111,7 @@ def test_line_items_can_be_expanded_on_retrieve(client: stripe.StripeClient) -> 
 
 
 def test_paying_on_the_hosted_page_completes_the_session(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     session = new_session(client, payment_intent_data={"metadata": {"order": "11"}})
 
@@ -192,7 +193,7 @@ def test_cancel_link_goes_back_to_the_cancel_url(client: stripe.StripeClient) ->
 
 
 def test_expiring_a_session_closes_it_once(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     session = new_session(client)
 
@@ -217,11 +218,10 @@ def test_expiring_cancels_the_sessions_unpaid_intent(client: stripe.StripeClient
     assert (intent.status, intent.cancellation_reason) == ("canceled", "abandoned")
 
 
-def test_sessions_expire_by_themselves_at_expires_at(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient
-) -> None:
+def test_sessions_expire_by_themselves_at_expires_at(in_process: EmulatorServer) -> None:
+    fresh_client = sdk(in_process)
     session = new_session(fresh_client)
-    with fresh.store.transaction() as conn:  # as if its half hour had passed
+    with in_process.runtime.store.transaction() as conn:  # as if its half hour had passed
         conn.execute(
             "UPDATE objects SET data = json_set(data, '$.expires_at', ?) WHERE id = ?",
             (int(time.time()) - 1, session.id),
@@ -233,7 +233,7 @@ def test_sessions_expire_by_themselves_at_expires_at(
     )
 
     assert expired
-    assert event_types(fresh, session.id) == ["checkout.session.expired"]
+    assert event_types(in_process, session.id) == ["checkout.session.expired"]
 
 
 def test_sessions_are_listed_by_status_and_payment_intent(

@@ -8,7 +8,7 @@ from typing import Any
 import stripe
 from emulator_support import object_counts, sdk
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 THREADS = 16
 
@@ -26,7 +26,7 @@ def in_parallel(call: Any, count: int = THREADS) -> list[Any]:
         return list(pool.map(guarded, range(count)))
 
 
-def test_parallel_creates_are_all_distinct_and_all_stored(fresh: EmulatorServer) -> None:
+def test_parallel_creates_are_all_distinct_and_all_stored(fresh: RunningEmulator) -> None:
     client = sdk(fresh)
 
     made = in_parallel(
@@ -44,7 +44,7 @@ def test_parallel_creates_are_all_distinct_and_all_stored(fresh: EmulatorServer)
 
 
 def test_parallel_requests_with_one_idempotency_key_make_one_object(
-    fresh: EmulatorServer,
+    fresh: RunningEmulator,
 ) -> None:
     client = sdk(fresh)
 
@@ -59,7 +59,7 @@ def test_parallel_requests_with_one_idempotency_key_make_one_object(
     assert object_counts(fresh) == {"payment_intent": 1, "event": 1}
 
 
-def test_parallel_confirms_of_one_intent_charge_once(fresh: EmulatorServer) -> None:
+def test_parallel_confirms_of_one_intent_charge_once(fresh: RunningEmulator) -> None:
     client = sdk(fresh)
     intent = client.v1.payment_intents.create(params={"amount": 1000, "currency": "usd"})
 
@@ -76,7 +76,7 @@ def test_parallel_confirms_of_one_intent_charge_once(fresh: EmulatorServer) -> N
     assert len(client.v1.charges.list(params={"payment_intent": intent.id}).data) == 1
 
 
-def test_parallel_refunds_never_exceed_the_charge(fresh: EmulatorServer) -> None:
+def test_parallel_refunds_never_exceed_the_charge(fresh: RunningEmulator) -> None:
     client = sdk(fresh)
     intent = client.v1.payment_intents.create(
         params={
@@ -99,7 +99,7 @@ def test_parallel_refunds_never_exceed_the_charge(fresh: EmulatorServer) -> None
     assert client.v1.charges.retrieve(intent.latest_charge).amount_refunded == 900
 
 
-def test_reads_keep_working_while_writes_run(fresh: EmulatorServer) -> None:
+def test_reads_keep_working_while_writes_run(fresh: RunningEmulator) -> None:
     client = sdk(fresh)
     intent = client.v1.payment_intents.create(params={"amount": 1000, "currency": "usd"})
 

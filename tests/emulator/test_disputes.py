@@ -6,7 +6,7 @@ import pytest
 import stripe
 from emulator_support import card_data, control, event_types
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 
 def disputed_intent(client: stripe.StripeClient) -> stripe.PaymentIntent:
@@ -21,7 +21,7 @@ def disputed_intent(client: stripe.StripeClient) -> stripe.PaymentIntent:
 
 
 def test_dispute_card_pays_then_opens_a_dispute(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = disputed_intent(client)
 
@@ -46,7 +46,7 @@ def test_disputes_are_listed_by_charge(client: stripe.StripeClient) -> None:
 
 @pytest.mark.parametrize("outcome", ["won", "lost"])
 def test_closing_a_dispute_decides_it_once(
-    client: stripe.StripeClient, emulator: EmulatorServer, outcome: str
+    client: stripe.StripeClient, emulator: RunningEmulator, outcome: str
 ) -> None:
     intent = disputed_intent(client)
     dispute = client.v1.disputes.list(params={"payment_intent": intent.id}).data[0]
@@ -62,7 +62,7 @@ def test_closing_a_dispute_decides_it_once(
 
 @pytest.mark.parametrize(("dispute", "status"), [("dp_nope", "won"), (None, "maybe")])
 def test_closing_needs_a_known_dispute_and_an_outcome(
-    client: stripe.StripeClient, emulator: EmulatorServer, dispute: str | None, status: str
+    client: stripe.StripeClient, emulator: RunningEmulator, dispute: str | None, status: str
 ) -> None:
     dispute = (
         dispute

@@ -6,11 +6,11 @@ import pytest
 import stripe
 from emulator_support import Api, event_types
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 
 def test_each_step_of_a_payment_and_refund_is_an_event(
-    fresh_client: stripe.StripeClient, fresh: EmulatorServer
+    fresh_client: stripe.StripeClient, fresh: RunningEmulator
 ) -> None:
     intent = fresh_client.v1.payment_intents.create(params={"amount": 1000, "currency": "eur"})
     fresh_client.v1.payment_intents.confirm(intent.id, params={"payment_method": "pm_card_visa"})
@@ -112,7 +112,7 @@ def test_events_page_newest_first(fresh_client: stripe.StripeClient) -> None:
     assert paged == everything
 
 
-def test_type_and_types_together_are_refused(emulator: EmulatorServer) -> None:
+def test_type_and_types_together_are_refused(emulator: RunningEmulator) -> None:
     response = Api(emulator).get(
         "/v1/events", {"type": "charge.succeeded", "types[]": "charge.failed"}
     )

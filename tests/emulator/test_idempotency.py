@@ -8,6 +8,7 @@ import pytest
 import stripe
 from emulator_support import Api, object_counts
 
+from stripe_emulator import RunningEmulator
 from stripe_emulator.server import EmulatorServer
 
 PARAMS = {"amount": "1500", "currency": "usd", "metadata[order]": "1"}
@@ -17,7 +18,7 @@ def key() -> str:
     return f"test-{uuid.uuid4()}"
 
 
-def test_same_key_and_parameters_replay_the_first_answer(fresh: EmulatorServer) -> None:
+def test_same_key_and_parameters_replay_the_first_answer(fresh: RunningEmulator) -> None:
     api, same = Api(fresh), key()
 
     first = api.post("/v1/payment_intents", PARAMS, headers={"Idempotency-Key": same})
@@ -60,7 +61,7 @@ def test_sdk_idempotency_key_replays(client: stripe.StripeClient) -> None:
     ids=["other-amount", "other-metadata", "fewer-params", "other-endpoint"],
 )
 def test_same_key_with_other_parameters_is_an_idempotency_error(
-    fresh: EmulatorServer, path: str, params: dict[str, str]
+    fresh: RunningEmulator, path: str, params: dict[str, str]
 ) -> None:
     api, same = Api(fresh), key()
     api.post("/v1/payment_intents", PARAMS, headers={"Idempotency-Key": same})
@@ -86,7 +87,7 @@ def test_sdk_raises_idempotency_error(client: stripe.StripeClient) -> None:
         )
 
 
-def test_a_decline_is_replayed_as_the_same_402(fresh: EmulatorServer) -> None:
+def test_a_decline_is_replayed_as_the_same_402(fresh: RunningEmulator) -> None:
     api, same = Api(fresh), key()
     intent = api.post("/v1/payment_intents", {"amount": "1500", "currency": "usd"}).json()
     confirm = {"payment_method": "pm_card_chargeDeclined"}
@@ -104,7 +105,7 @@ def test_a_decline_is_replayed_as_the_same_402(fresh: EmulatorServer) -> None:
     assert object_counts(fresh)["charge"] == 1
 
 
-def test_a_refused_request_keeps_no_key(fresh: EmulatorServer) -> None:
+def test_a_refused_request_keeps_no_key(fresh: RunningEmulator) -> None:
     api, same = Api(fresh), key()
 
     refused = api.post(
@@ -115,10 +116,10 @@ def test_a_refused_request_keeps_no_key(fresh: EmulatorServer) -> None:
     assert refused.status_code == 400 and accepted.status_code == 200
 
 
-def test_keys_are_kept_for_24_hours_only(fresh: EmulatorServer) -> None:
-    api, same = Api(fresh), key()
+def test_keys_are_kept_for_24_hours_only(in_process: EmulatorServer) -> None:
+    api, same = Api(in_process), key()
     first = api.post("/v1/payment_intents", PARAMS, headers={"Idempotency-Key": same})
-    with fresh.store.transaction() as conn:  # a day and a second pass
+    with in_process.runtime.store.transaction() as conn:  # a day and a second pass
         conn.execute("UPDATE idempotency_keys SET created = created - 86401")
 
     later = api.post(
@@ -130,7 +131,7 @@ def test_keys_are_kept_for_24_hours_only(fresh: EmulatorServer) -> None:
     assert "Idempotent-Replayed" not in later.headers
 
 
-def test_keys_longer_than_255_characters_are_refused(fresh: EmulatorServer) -> None:
+def test_keys_longer_than_255_characters_are_refused(fresh: RunningEmulator) -> None:
     response = Api(fresh).post(
         "/v1/payment_intents", PARAMS, headers={"Idempotency-Key": "k" * 256}
     )

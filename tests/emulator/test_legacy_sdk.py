@@ -8,11 +8,11 @@ import pytest
 import stripe
 from emulator_support import ValidatingClient
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 
 @pytest.fixture
-def legacy_stripe(emulator: EmulatorServer) -> Iterator[None]:
+def legacy_stripe(emulator: RunningEmulator) -> Iterator[None]:
     """Point the module globals at the emulator, and put them back afterwards."""
     before = (stripe.api_key, stripe.api_base, stripe.default_http_client)
     with pytest.MonkeyPatch.context() as patch:

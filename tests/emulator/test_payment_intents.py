@@ -10,7 +10,7 @@ import requests
 import stripe
 from emulator_support import card_data, event_types
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 SUCCEEDING_CARDS = ["4242424242424242", "5555555555554444", "378282246310005", "6011111111111117"]
 # Stripe's decline test cards: number, error code, decline code, message.
@@ -45,7 +45,7 @@ def new_intent(client: stripe.StripeClient, **params: Any) -> stripe.PaymentInte
     return client.v1.payment_intents.create(params={"amount": 2300, "currency": "sgd", **params})
 
 
-def authenticate(server: EmulatorServer, intent: stripe.PaymentIntent, outcome: str) -> str:
+def authenticate(server: RunningEmulator, intent: stripe.PaymentIntent, outcome: str) -> str:
     """Answer the 3-D Secure page as the customer would; returns where it redirects."""
     url = intent.next_action.redirect_to_url.url
     assert requests.get(url, timeout=10).status_code == 200
@@ -55,7 +55,7 @@ def authenticate(server: EmulatorServer, intent: stripe.PaymentIntent, outcome: 
 
 
 def test_created_intent_waits_for_a_payment_method(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = new_intent(client, metadata={"order": "42"}, description="Two books")
 
@@ -109,7 +109,7 @@ def test_update_with_a_payment_method_waits_for_confirmation(client: stripe.Stri
 
 @pytest.mark.parametrize("number", SUCCEEDING_CARDS)
 def test_good_card_succeeds_with_a_paid_charge(
-    client: stripe.StripeClient, number: str, emulator: EmulatorServer
+    client: stripe.StripeClient, number: str, emulator: RunningEmulator
 ) -> None:
     intent = new_intent(client)
     cvc = "1234" if number.startswith("37") else "123"
@@ -145,7 +145,7 @@ def test_declined_card_is_a_402_and_the_intent_asks_for_another_card(
     code: str,
     decline_code: str,
     message: str,
-    emulator: EmulatorServer,
+    emulator: RunningEmulator,
 ) -> None:
     intent = new_intent(client)
 
@@ -201,7 +201,7 @@ def test_confirm_without_a_payment_method_is_refused(client: stripe.StripeClient
 
 @pytest.mark.parametrize("number", THREE_D_SECURE_CARDS)
 def test_three_d_secure_card_needs_action_then_completing_it_pays(
-    client: stripe.StripeClient, emulator: EmulatorServer, number: str
+    client: stripe.StripeClient, emulator: RunningEmulator, number: str
 ) -> None:
     intent = new_intent(client)
 
@@ -235,7 +235,7 @@ def test_three_d_secure_card_needs_action_then_completing_it_pays(
 
 
 def test_failing_three_d_secure_asks_for_another_payment_method(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = new_intent(client)
     pending = client.v1.payment_intents.confirm(
@@ -257,7 +257,7 @@ def test_failing_three_d_secure_asks_for_another_payment_method(
 
 
 def test_three_d_secure_card_that_declines_after_authentication(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = new_intent(client)
     pending = client.v1.payment_intents.confirm(
@@ -277,7 +277,7 @@ def test_three_d_secure_card_that_declines_after_authentication(
 
 
 def test_answering_the_three_d_secure_page_twice_charges_once(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = new_intent(
         client,
@@ -305,7 +305,7 @@ def test_a_new_payment_method_on_an_intent_needing_action_asks_for_confirmation(
 
 
 def test_three_d_secure_page_needs_the_client_secret(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = new_intent(client, confirm=True, payment_method="pm_card_threeDSecure2Required")
 
@@ -316,7 +316,7 @@ def test_three_d_secure_page_needs_the_client_secret(
 
 
 def test_manual_capture_holds_then_captures_all(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = new_intent(
         client, capture_method="manual", confirm=True, payment_method="pm_card_visa"
@@ -387,7 +387,7 @@ def _intent_in(client: stripe.StripeClient, status: str) -> stripe.PaymentIntent
     ["requires_payment_method", "requires_confirmation", "requires_action", "requires_capture"],
 )
 def test_cancel_from_each_cancelable_state(
-    client: stripe.StripeClient, status: str, emulator: EmulatorServer
+    client: stripe.StripeClient, status: str, emulator: RunningEmulator
 ) -> None:
     intent = _intent_in(client, status)
     assert intent.status == status
@@ -403,7 +403,7 @@ def test_cancel_from_each_cancelable_state(
 
 
 def test_canceling_a_held_payment_releases_its_charge(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = _intent_in(client, "requires_capture")
 

@@ -8,7 +8,7 @@ import pytest
 import stripe
 from emulator_support import FUTURE_YEAR, Api, card_data
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 TODAY = datetime.date.today()
 # Card input Stripe refuses before any charge: card fields, error code, param, message.
@@ -159,7 +159,7 @@ def test_test_shorthands_name_cards(
     assert (found.card.brand, found.card.last4) == (brand, last4)
 
 
-def test_publishable_key_creates_a_payment_method(emulator: EmulatorServer) -> None:
+def test_publishable_key_creates_a_payment_method(emulator: RunningEmulator) -> None:
     api = Api(emulator, key=None)
 
     response = api.post(

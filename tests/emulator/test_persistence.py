@@ -12,9 +12,9 @@ import requests
 import stripe
 from emulator_support import WebhookReceiver, deliveries, flush, sdk, set_faults, wait_until
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
-Start = Callable[..., EmulatorServer]
+Start = Callable[..., RunningEmulator]
 
 
 def test_everything_survives_a_restart(start_emulator: Start, receiver: WebhookReceiver) -> None:

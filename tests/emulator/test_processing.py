@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
 from typing import Any
 
 import pytest
@@ -9,13 +11,14 @@ import requests
 import stripe
 from emulator_support import FUTURE_YEAR, event_types, set_faults, wait_until
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
+from stripe_emulator.standalone import EmulatorProcess
 
 SETTLE = 0.3
 
 
 @pytest.fixture
-def slow_bank(fresh: EmulatorServer) -> EmulatorServer:
+def slow_bank(fresh: EmulatorProcess) -> EmulatorProcess:
     """An emulator whose card payments settle SETTLE seconds after confirmation."""
     set_faults(fresh, {"payments": {"settle_seconds": SETTLE}})
     return fresh
@@ -44,7 +47,7 @@ def settled(client: stripe.StripeClient, intent_id: str) -> stripe.PaymentIntent
 
 
 def test_confirmation_is_processing_then_succeeds_in_the_background(
-    slow_bank: EmulatorServer, fresh_client: stripe.StripeClient
+    slow_bank: RunningEmulator, fresh_client: stripe.StripeClient
 ) -> None:
     intent = confirm(fresh_client, "pm_card_visa")
 
@@ -65,7 +68,7 @@ def test_confirmation_is_processing_then_succeeds_in_the_background(
 
 
 def test_a_declining_card_is_accepted_then_fails_in_the_background(
-    slow_bank: EmulatorServer, fresh_client: stripe.StripeClient
+    slow_bank: RunningEmulator, fresh_client: stripe.StripeClient
 ) -> None:
     intent = confirm(fresh_client, "pm_card_chargeDeclinedInsufficientFunds")
 
@@ -79,7 +82,7 @@ def test_a_declining_card_is_accepted_then_fails_in_the_background(
 
 
 def test_manual_capture_settles_to_requires_capture(
-    slow_bank: EmulatorServer, fresh_client: stripe.StripeClient
+    slow_bank: RunningEmulator, fresh_client: stripe.StripeClient
 ) -> None:
     intent = confirm(fresh_client, "pm_card_visa", capture_method="manual")
 
@@ -90,7 +93,7 @@ def test_manual_capture_settles_to_requires_capture(
 
 
 def test_a_processing_payment_cannot_be_confirmed_again(
-    slow_bank: EmulatorServer, fresh_client: stripe.StripeClient
+    slow_bank: RunningEmulator, fresh_client: stripe.StripeClient
 ) -> None:
     intent = confirm(fresh_client, "pm_card_visa")
 
@@ -103,13 +106,19 @@ def test_a_processing_payment_cannot_be_confirmed_again(
     settled(fresh_client, intent.id)
 
 
+def jobs_waiting(server: EmulatorProcess) -> int:
+    """Jobs not run yet, read from the emulator's data file."""
+    with closing(sqlite3.connect(server.db_path)) as db:
+        return db.execute("SELECT COUNT(*) FROM jobs").fetchone()[0]
+
+
 def test_canceled_while_processing_never_charges(
-    slow_bank: EmulatorServer, fresh_client: stripe.StripeClient
+    slow_bank: EmulatorProcess, fresh_client: stripe.StripeClient
 ) -> None:
     intent = confirm(fresh_client, "pm_card_visa")
 
     canceled = fresh_client.v1.payment_intents.cancel(intent.id)
-    wait_until(lambda: not slow_bank.store.query("SELECT id FROM jobs"))
+    wait_until(lambda: jobs_waiting(slow_bank) == 0)
 
     assert canceled.status == "canceled"
     assert fresh_client.v1.payment_intents.retrieve(intent.id).status == "canceled"
@@ -117,7 +126,7 @@ def test_canceled_while_processing_never_charges(
 
 
 def test_three_d_secure_then_processing(
-    slow_bank: EmulatorServer, fresh_client: stripe.StripeClient
+    slow_bank: RunningEmulator, fresh_client: stripe.StripeClient
 ) -> None:
     intent = confirm(fresh_client, "pm_card_threeDSecure2Required", return_url="https://s.test/r")
 
@@ -134,7 +143,7 @@ def test_three_d_secure_then_processing(
 
 
 def test_checkout_completes_unpaid_then_reports_the_settled_payment(
-    slow_bank: EmulatorServer, fresh_client: stripe.StripeClient
+    slow_bank: RunningEmulator, fresh_client: stripe.StripeClient
 ) -> None:
     session = fresh_client.v1.checkout.sessions.create(
         params={

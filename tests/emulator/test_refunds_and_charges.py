@@ -8,7 +8,7 @@ import pytest
 import stripe
 from emulator_support import event_types, wait_until
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 
 def paid_intent(client: stripe.StripeClient, card: str = "pm_card_visa", **params: Any) -> Any:
@@ -35,7 +35,7 @@ def test_charge_is_retrieved_and_listed_by_payment_intent(client: stripe.StripeC
 
 
 def test_full_refund_by_payment_intent(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = paid_intent(client)
 
@@ -170,7 +170,7 @@ def test_bad_refund_requests_are_refused(
 
 
 def test_refund_of_the_refund_failure_card_fails_afterwards(
-    client: stripe.StripeClient, emulator: EmulatorServer
+    client: stripe.StripeClient, emulator: RunningEmulator
 ) -> None:
     intent = paid_intent(client, card="pm_card_refundFail")
 

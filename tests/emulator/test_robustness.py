@@ -7,9 +7,9 @@ import re
 import pytest
 from emulator_support import Api, object_counts
 
+from stripe_emulator import RunningEmulator
 from stripe_emulator.app import ROUTES
 from stripe_emulator.resources import Route
-from stripe_emulator.server import EmulatorServer
 
 # Values of the wrong shape for whatever a parameter expects.
 ODD_VALUES = [
@@ -27,7 +27,7 @@ def _path(rule: str) -> str:
 
 @pytest.mark.parametrize("route", ROUTES, ids=[f"{route.method} {route.rule}" for route in ROUTES])
 def test_odd_values_for_every_parameter_never_cause_a_500(
-    fresh: EmulatorServer, route: Route
+    fresh: RunningEmulator, route: Route
 ) -> None:
     api = Api(fresh)
     path = _path(route.rule)

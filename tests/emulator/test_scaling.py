@@ -9,11 +9,12 @@ import pytest
 import stripe
 from emulator_support import WebhookReceiver, flush, sdk, set_faults
 
+from stripe_emulator import RunningEmulator
 from stripe_emulator.server import EmulatorServer
 
 
 def workload(
-    client: stripe.StripeClient, server: EmulatorServer, receiver: WebhookReceiver
+    client: stripe.StripeClient, server: RunningEmulator, receiver: WebhookReceiver
 ) -> None:
     """A bit of everything: payments, refunds, lists by every filter, webhooks, jobs, ticks."""
     client.v1.webhook_endpoints.create(params={"url": receiver.url, "enabled_events": ["*"]})
@@ -48,24 +49,25 @@ def workload(
 
 
 def test_every_query_searches_an_index(
-    fresh: EmulatorServer, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
+    in_process: EmulatorServer, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     statements: list[str] = []
-    open_connection = fresh.store._open
+    store = in_process.runtime.store
+    open_connection = store._open
 
     def traced() -> sqlite3.Connection:
         connection = open_connection()
         connection.set_trace_callback(statements.append)
         return connection
 
-    monkeypatch.setattr(fresh.store, "_open", traced)
-    for connection in fresh.store._all:
+    monkeypatch.setattr(store, "_open", traced)
+    for connection in store._all:
         connection.set_trace_callback(statements.append)
 
     try:
-        workload(sdk(fresh), fresh, receiver)
+        workload(sdk(in_process), in_process, receiver)
     finally:
-        for connection in fresh.store._all:
+        for connection in store._all:
             connection.set_trace_callback(None)
 
     queries = {
@@ -78,7 +80,7 @@ def test_every_query_searches_an_index(
         or "FROM idempotency_keys" in sql
     }
     assert len(queries) > 10
-    explain = sqlite3.connect(fresh.store.path)
+    explain = sqlite3.connect(store.path)
     try:
         scans = {
             sql: steps

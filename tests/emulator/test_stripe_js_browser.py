@@ -17,7 +17,7 @@ import stripe
 from emulator_support import sdk
 from playwright.sync_api import Browser, Page, Request, expect
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +30,7 @@ class MerchantServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, emulator: EmulatorServer, client: stripe.StripeClient) -> None:
+    def __init__(self, emulator: RunningEmulator, client: stripe.StripeClient) -> None:
         super().__init__(("127.0.0.1", 0), MerchantHandler)
         self.emulator = emulator
         self.client = client
@@ -99,7 +99,7 @@ class MerchantHandler(BaseHTTPRequestHandler):
 
 
 @pytest.fixture(scope="module")
-def merchant(emulator: EmulatorServer) -> Iterator[MerchantServer]:
+def merchant(emulator: RunningEmulator) -> Iterator[MerchantServer]:
     server = MerchantServer(emulator, sdk(emulator))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -437,7 +437,7 @@ def test_network_failure_resolves_a_connection_error_and_leaves_fields_editable(
     ],
 )
 def test_integration_mistakes_throw_integration_error(
-    page: Page, merchant: MerchantServer, emulator: EmulatorServer, script: str, error: str
+    page: Page, merchant: MerchantServer, emulator: RunningEmulator, script: str, error: str
 ) -> None:
     page.goto(f"{merchant.url}/blank")
 
@@ -454,7 +454,7 @@ def test_integration_mistakes_throw_integration_error(
 
 
 def test_element_with_unknown_client_secret_fires_loaderror(
-    page: Page, merchant: MerchantServer, emulator: EmulatorServer
+    page: Page, merchant: MerchantServer, emulator: RunningEmulator
 ) -> None:
     page.goto(f"{merchant.url}/blank")
 
@@ -476,7 +476,7 @@ def test_element_with_unknown_client_secret_fires_loaderror(
 
 
 def test_retrieve_payment_intent_with_wrong_secret_resolves_an_error(
-    page: Page, merchant: MerchantServer, emulator: EmulatorServer
+    page: Page, merchant: MerchantServer, emulator: RunningEmulator
 ) -> None:
     intent_id = open_payment_page(page, merchant)
 

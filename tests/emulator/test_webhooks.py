@@ -9,7 +9,7 @@ import requests
 import stripe
 from emulator_support import WebhookReceiver, deliveries, flush, set_faults, wait_until
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 
 def subscribe(client: stripe.StripeClient, receiver: WebhookReceiver, *events: str) -> str:
@@ -38,7 +38,7 @@ def new_intent(client: stripe.StripeClient) -> stripe.PaymentIntent:
 
 
 def test_events_are_delivered_signed_so_the_sdk_verifies_them(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     secret = subscribe(fresh_client, receiver)
 
@@ -61,7 +61,7 @@ def test_events_are_delivered_signed_so_the_sdk_verifies_them(
 
 
 def test_a_wrong_secret_or_a_changed_body_fails_verification(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     secret = subscribe(fresh_client, receiver)
     new_intent(fresh_client)
@@ -75,7 +75,7 @@ def test_a_wrong_secret_or_a_changed_body_fails_verification(
 
 
 def test_endpoints_get_only_the_events_they_subscribe_to(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient
 ) -> None:
     narrow, wide = WebhookReceiver(), WebhookReceiver()
     try:
@@ -95,7 +95,7 @@ def test_endpoints_get_only_the_events_they_subscribe_to(
 
 
 def test_disabled_and_deleted_endpoints_get_nothing(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     disabled = fresh_client.v1.webhook_endpoints.create(
         params={"url": receiver.url, "enabled_events": ["*"]}
@@ -113,7 +113,7 @@ def test_disabled_and_deleted_endpoints_get_nothing(
 
 
 def test_deliveries_and_their_attempts_are_visible(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     subscribe(fresh_client, receiver)
     new_intent(fresh_client)
@@ -134,7 +134,7 @@ def test_deliveries_and_their_attempts_are_visible(
 
 
 def test_failed_deliveries_are_retried_with_growing_delays(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     set_faults(fresh, {"webhooks": {"retry_base_seconds": 0.15}})
     secret = subscribe(fresh_client, receiver)
@@ -152,7 +152,7 @@ def test_failed_deliveries_are_retried_with_growing_delays(
 
 
 def test_a_slow_endpoint_times_out_and_is_retried(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     set_faults(fresh, {"webhooks": {"retry_base_seconds": 0.1, "timeout_seconds": 0.2}})
     subscribe(fresh_client, receiver)
@@ -168,7 +168,7 @@ def test_a_slow_endpoint_times_out_and_is_retried(
 
 
 def test_delivery_never_holds_up_the_api(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     subscribe(fresh_client, receiver)
     receiver.delay = 2.0
@@ -183,7 +183,7 @@ def test_delivery_never_holds_up_the_api(
 
 
 def test_duplicate_fault_sends_each_event_n_times(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     set_faults(fresh, {"webhooks": {"duplicate": 3}})
     secret = subscribe(fresh_client, receiver)
@@ -198,7 +198,7 @@ def test_duplicate_fault_sends_each_event_n_times(
 
 
 def test_drop_fault_loses_deliveries(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     set_faults(fresh, {"webhooks": {"drop_next": 1}})
     secret = subscribe(fresh_client, receiver)
@@ -214,7 +214,7 @@ def test_drop_fault_loses_deliveries(
 
 
 def test_drop_everything_fault(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     set_faults(fresh, {"webhooks": {"drop": 1.0}})
     subscribe(fresh_client, receiver)
@@ -227,7 +227,7 @@ def test_drop_everything_fault(
 
 
 def test_paused_deliveries_wait_until_resumed(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     assert requests.post(f"{fresh.url}/_emulator/webhooks/pause", timeout=5).status_code == 200
     subscribe(fresh_client, receiver)
@@ -244,7 +244,7 @@ def test_paused_deliveries_wait_until_resumed(
 
 
 def test_delayed_deliveries_arrive_after_the_delay(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     set_faults(fresh, {"webhooks": {"delay_seconds": 0.5}})
     subscribe(fresh_client, receiver)
@@ -257,7 +257,7 @@ def test_delayed_deliveries_arrive_after_the_delay(
 
 
 def test_shuffled_deliveries_arrive_out_of_order(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     requests.post(f"{fresh.url}/_emulator/webhooks/pause", timeout=5)
     subscribe(fresh_client, receiver)
@@ -276,7 +276,7 @@ def test_shuffled_deliveries_arrive_out_of_order(
 
 
 def test_flush_says_when_deliveries_are_still_under_way(
-    fresh: EmulatorServer, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
+    fresh: RunningEmulator, fresh_client: stripe.StripeClient, receiver: WebhookReceiver
 ) -> None:
     subscribe(fresh_client, receiver)
     receiver.delay = 1.0
@@ -288,7 +288,7 @@ def test_flush_says_when_deliveries_are_still_under_way(
     assert response.json() == {"flushed": False}
 
 
-def test_flush_refuses_a_bad_timeout(fresh: EmulatorServer) -> None:
+def test_flush_refuses_a_bad_timeout(fresh: RunningEmulator) -> None:
     response = requests.post(f"{fresh.url}/_emulator/webhooks/flush?timeout=abc", timeout=5)
 
     assert response.status_code == 400

@@ -8,12 +8,12 @@ import pytest
 import requests
 from emulator_support import FUTURE_YEAR, Api, object_counts
 
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import RunningEmulator
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
-def test_nested_brackets_reach_nested_fields(fresh: EmulatorServer) -> None:
+def test_nested_brackets_reach_nested_fields(fresh: RunningEmulator) -> None:
     api = Api(fresh)
 
     response = api.post(
@@ -43,7 +43,7 @@ def test_nested_brackets_reach_nested_fields(fresh: EmulatorServer) -> None:
     assert paid["payment_method"]["billing_details"]["address"]["postal_code"] == "018956"
 
 
-def test_numeric_metadata_keys_stay_keys(emulator: EmulatorServer) -> None:
+def test_numeric_metadata_keys_stay_keys(emulator: RunningEmulator) -> None:
     response = Api(emulator).post(
         "/v1/payment_intents",
         {"amount": "900", "currency": "usd", "metadata[0]": "first", "metadata[1]": "second"},
@@ -53,7 +53,7 @@ def test_numeric_metadata_keys_stay_keys(emulator: EmulatorServer) -> None:
     assert response.json()["metadata"] == {"0": "first", "1": "second"}
 
 
-def test_indexed_arrays_build_checkout_line_items(emulator: EmulatorServer) -> None:
+def test_indexed_arrays_build_checkout_line_items(emulator: RunningEmulator) -> None:
     response = Api(emulator).post(
         "/v1/checkout/sessions",
         "mode=payment&success_url=https%3A%2F%2Fshop.test%2Fok%3Fs%3D%7BCHECKOUT_SESSION_ID%7D"
@@ -72,7 +72,7 @@ def test_indexed_arrays_build_checkout_line_items(emulator: EmulatorServer) -> N
     assert response.json()["amount_total"] == 3999
 
 
-def test_expand_on_a_list_expands_each_item(fresh: EmulatorServer) -> None:
+def test_expand_on_a_list_expands_each_item(fresh: RunningEmulator) -> None:
     api = Api(fresh)
     for _ in range(2):
         api.post(
@@ -91,7 +91,7 @@ def test_expand_on_a_list_expands_each_item(fresh: EmulatorServer) -> None:
     assert [item["latest_charge"]["object"] for item in listed.json()["data"]] == ["charge"] * 2
 
 
-def test_get_parameters_come_from_the_query_string(fresh: EmulatorServer) -> None:
+def test_get_parameters_come_from_the_query_string(fresh: RunningEmulator) -> None:
     api = Api(fresh)
     for _ in range(3):
         api.post("/v1/payment_intents", {"amount": "900", "currency": "usd"})
@@ -115,7 +115,7 @@ def test_get_parameters_come_from_the_query_string(fresh: EmulatorServer) -> Non
     ids=["top-level", "string-and-hash", "nested", "nested-hash"],
 )
 def test_unknown_parameters_are_refused_by_name(
-    fresh: EmulatorServer, params: dict[str, str], param: str | None
+    fresh: RunningEmulator, params: dict[str, str], param: str | None
 ) -> None:
     response = Api(fresh).post("/v1/payment_intents", params)
 
@@ -160,7 +160,7 @@ def test_unknown_parameters_are_refused_by_name(
     ],
 )
 def test_wrong_types_and_missing_parameters_are_400_and_store_nothing(
-    fresh: EmulatorServer, params: dict[str, str], param: str
+    fresh: RunningEmulator, params: dict[str, str], param: str
 ) -> None:
     response = Api(fresh).post("/v1/payment_intents", params)
 
@@ -181,7 +181,7 @@ def test_wrong_types_and_missing_parameters_are_400_and_store_nothing(
     ],
 )
 def test_amounts_outside_stripes_limits_are_refused(
-    fresh: EmulatorServer, amount: str, currency: str, code: str
+    fresh: RunningEmulator, amount: str, currency: str, code: str
 ) -> None:
     response = Api(fresh).post("/v1/payment_intents", {"amount": amount, "currency": currency})
 
@@ -195,7 +195,7 @@ def test_amounts_outside_stripes_limits_are_refused(
     ("amount", "currency"), [("50", "usd"), ("30", "gbp"), ("99999999", "usd")]
 )
 def test_amounts_at_stripes_limits_are_accepted(
-    emulator: EmulatorServer, amount: str, currency: str
+    emulator: RunningEmulator, amount: str, currency: str
 ) -> None:
     response = Api(emulator).post("/v1/payment_intents", {"amount": amount, "currency": currency})
 
@@ -203,7 +203,7 @@ def test_amounts_at_stripes_limits_are_accepted(
 
 
 @pytest.mark.parametrize("currency", ["xyz", "btc", "us"])
-def test_unsupported_currencies_are_refused(fresh: EmulatorServer, currency: str) -> None:
+def test_unsupported_currencies_are_refused(fresh: RunningEmulator, currency: str) -> None:
     response = Api(fresh).post("/v1/payment_intents", {"amount": "1000", "currency": currency})
 
     assert response.status_code == 400
@@ -238,7 +238,7 @@ def test_unsupported_currencies_are_refused(fresh: EmulatorServer, currency: str
     ],
 )
 def test_malformed_bodies_are_400_json_and_store_nothing(
-    fresh: EmulatorServer, body: bytes, content_type: str
+    fresh: RunningEmulator, body: bytes, content_type: str
 ) -> None:
     response = Api(fresh).post("/v1/payment_intents", body, headers={"Content-Type": content_type})
 
@@ -247,7 +247,7 @@ def test_malformed_bodies_are_400_json_and_store_nothing(
     assert object_counts(fresh) == {}
 
 
-def test_oversized_body_is_413_json_and_the_connection_still_works(fresh: EmulatorServer) -> None:
+def test_oversized_body_is_413_json_and_the_connection_still_works(fresh: RunningEmulator) -> None:
     api = Api(fresh)
 
     big = api.post(
@@ -275,7 +275,7 @@ def test_oversized_body_is_413_json_and_the_connection_still_works(fresh: Emulat
         "/v1/checkout/sessions/cs_test_nope/line_items",
     ],
 )
-def test_unknown_ids_are_404_resource_missing(emulator: EmulatorServer, path: str) -> None:
+def test_unknown_ids_are_404_resource_missing(emulator: RunningEmulator, path: str) -> None:
     response = Api(emulator).get(path)
 
     assert response.status_code == 404
@@ -297,7 +297,7 @@ def test_unknown_ids_are_404_resource_missing(emulator: EmulatorServer, path: st
     ],
 )
 def test_writes_to_unknown_ids_are_404_and_store_nothing(
-    fresh: EmulatorServer, method: str, path: str
+    fresh: RunningEmulator, method: str, path: str
 ) -> None:
     response = Api(fresh).request(method, path)
 
@@ -311,7 +311,7 @@ def test_writes_to_unknown_ids_are_404_and_store_nothing(
     [("GET", "/v1/customers"), ("POST", "/v1/charges"), ("DELETE", "/v1/payment_intents")],
 )
 def test_unknown_urls_are_stripe_shaped_404(
-    emulator: EmulatorServer, method: str, path: str
+    emulator: RunningEmulator, method: str, path: str
 ) -> None:
     response = Api(emulator).request(method, path)
 
@@ -324,20 +324,20 @@ def test_unknown_urls_are_stripe_shaped_404(
     [{"limit": "0"}, {"limit": "101"}, {"limit": "ten"}, {"created[since]": "1"}, {"bogus": "1"}],
     ids=str,
 )
-def test_bad_list_parameters_are_400(emulator: EmulatorServer, params: dict[str, Any]) -> None:
+def test_bad_list_parameters_are_400(emulator: RunningEmulator, params: dict[str, Any]) -> None:
     response = Api(emulator).get("/v1/payment_intents", params)
 
     assert response.status_code == 400
 
 
-def test_responses_carry_request_id_and_api_version(emulator: EmulatorServer) -> None:
+def test_responses_carry_request_id_and_api_version(emulator: RunningEmulator) -> None:
     response = Api(emulator).get("/v1/payment_intents", {"limit": "1"})
 
     assert response.headers["Request-Id"].startswith("req_")
     assert response.headers["Stripe-Version"]
 
 
-def test_curl_style_request_without_content_type(fresh: EmulatorServer) -> None:
+def test_curl_style_request_without_content_type(fresh: RunningEmulator) -> None:
     response = requests.post(
         f"{fresh.url}/v1/payment_intents",
         data=b"amount=1000&currency=usd",

@@ -16,13 +16,14 @@ from bookshop import payments
 from bookshop.cli import cli
 from bookshop.devserver import ensure_webhook_endpoint
 from bookshop.reconcile import parse_moment
+from stripe_emulator import RunningEmulator
 from stripe_emulator.server import EmulatorServer
 
 from .test_webhooks_faults import Server, Shop, emails, moves, order_of
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     """An emulator of this module's own, emptied before each test (reconcile lists everything)."""
     server = EmulatorServer(tmp_path_factory.mktemp("reconcile") / "stripe.db").start()
     yield server
@@ -30,7 +31,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServe
 
 
 @pytest.fixture
-def shop(app: Flask, emulator: EmulatorServer, faults: Callable, tmp_path: Any) -> Iterator[Shop]:
+def shop(app: Flask, emulator: RunningEmulator, faults: Callable, tmp_path: Any) -> Iterator[Shop]:
     requests.post(f"{emulator.url}/_emulator/reset", timeout=10).raise_for_status()
     faults({"webhooks": {"retry_base_seconds": 0.1}})
     server = Server(app)
@@ -48,7 +49,7 @@ def shop(app: Flask, emulator: EmulatorServer, faults: Callable, tmp_path: Any) 
 
 
 @pytest.fixture
-def reconcile(database_url: str, emulator: EmulatorServer, tmp_path: Any) -> Callable[..., Result]:
+def reconcile(database_url: str, emulator: RunningEmulator, tmp_path: Any) -> Callable[..., Result]:
     """Run the command as an operator would, with the shop's settings in the environment."""
     env = {
         "DATABASE_URL": database_url,

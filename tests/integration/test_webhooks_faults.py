@@ -20,6 +20,7 @@ from bookshop import orders, payments
 from bookshop.devserver import ensure_webhook_endpoint
 from bookshop.extensions import db
 from bookshop.models import Book, Email, Order, Refund, StripeEvent
+from stripe_emulator import RunningEmulator
 from stripe_emulator.server import EmulatorServer
 from stripe_emulator.webhooks import sign
 
@@ -28,7 +29,7 @@ PAID_CARD = "4242424242424242"
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
+def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     """An emulator of this module's own: faults are global to an emulator."""
     server = EmulatorServer(tmp_path_factory.mktemp("webhook-faults") / "stripe.db").start()
     yield server
@@ -81,7 +82,7 @@ class Shop:
 
     app: Flask
     server: Server
-    emulator: EmulatorServer
+    emulator: RunningEmulator
 
     @property
     def secret(self) -> str:
@@ -175,7 +176,7 @@ class Shop:
 
 
 @pytest.fixture
-def shop(app: Flask, emulator: EmulatorServer, faults: Callable, tmp_path: Any) -> Iterator[Shop]:
+def shop(app: Flask, emulator: RunningEmulator, faults: Callable, tmp_path: Any) -> Iterator[Shop]:
     # Retries a fraction of a second apart, so that tests see Stripe's retries quickly.
     faults({"webhooks": {"retry_base_seconds": 0.1, "timeout_seconds": 10}})
     server = Server(app)
