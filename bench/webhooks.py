@@ -371,7 +371,7 @@ def main() -> int:
     from bookshop.catalog import catalog_entries
     from bookshop.money import to_minor_units
     from bookshop.testing import temporary_database
-    from stripe_emulator.server import EmulatorServer
+    from stripe_emulator.standalone import EmulatorProcess
 
     entry = next(e for e in catalog_entries() if e["slug"] == BOOK)
     currency = entry["currency"].lower()
@@ -382,7 +382,7 @@ def main() -> int:
     results: list[Result] = []
     checks: dict[str, str] = {}
 
-    with tempfile.TemporaryDirectory() as tmp, EmulatorServer(Path(tmp) / "stripe.db") as emulator:
+    with tempfile.TemporaryDirectory() as tmp, EmulatorProcess(Path(tmp) / "stripe.db") as emulator:
         started = time.perf_counter()
         made = make_payments(emulator, args.payments, amount, currency)
         events = fetch_events(emulator, set(made))

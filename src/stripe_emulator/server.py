@@ -82,7 +82,11 @@ class EmulatorServer:
 
         server.task_dispatcher.shutdown(timeout=5)  # let requests under way finish first
         if self._thread is not None and self._thread.is_alive():
-            server.trigger.pull_trigger(close_everything)
+            try:
+                server.trigger.pull_trigger(close_everything)
+            except OSError:
+                # The loop's wake-up pipe is gone already; close the sockets from here instead.
+                server.close()
             self._thread.join(timeout=5)
         else:
             server.close()

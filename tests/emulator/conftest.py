@@ -6,9 +6,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-import requests
 import stripe
-from emulator_support import WebhookReceiver, sdk
+from emulator_support import WebhookReceiver, emptied, sdk
 
 from stripe_emulator import RunningEmulator
 from stripe_emulator.server import EmulatorServer
@@ -41,35 +40,29 @@ def start_emulator(
 
 
 @pytest.fixture(scope="module")
-def module_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+def module_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     """A private emulator for one test module (starting one per test would cost more)."""
-    server = EmulatorProcess(tmp_path_factory.mktemp("emulator") / "stripe.db").start()
-    yield server
-    server.stop()
+    with EmulatorProcess(tmp_path_factory.mktemp("emulator") / "stripe.db") as server:
+        yield server
 
 
 @pytest.fixture
-def fresh(module_emulator: RunningEmulator) -> RunningEmulator:
+def fresh(module_emulator: EmulatorProcess) -> EmulatorProcess:
     """A private emulator, emptied and without faults for this test."""
-    response = requests.post(f"{module_emulator.url}/_emulator/reset", timeout=10)
-    assert response.status_code == 200
-    return module_emulator
+    return emptied(module_emulator)
 
 
 @pytest.fixture(scope="module")
 def module_in_process(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorServer]:
     """A private emulator inside this process, for tests that reach into its store."""
-    server = EmulatorServer(tmp_path_factory.mktemp("in-process") / "stripe.db").start()
-    yield server
-    server.stop()
+    with EmulatorServer(tmp_path_factory.mktemp("in-process") / "stripe.db") as server:
+        yield server
 
 
 @pytest.fixture
 def in_process(module_in_process: EmulatorServer) -> EmulatorServer:
     """The in-process emulator, emptied and without faults for this test."""
-    response = requests.post(f"{module_in_process.url}/_emulator/reset", timeout=10)
-    assert response.status_code == 200
-    return module_in_process
+    return emptied(module_in_process)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from stripe_schema import validate
 from stripe_emulator import DEFAULT_SECRET_KEY, RunningEmulator
 
 T = TypeVar("T")
+E = TypeVar("E", bound=RunningEmulator)
 FUTURE_YEAR = time.gmtime().tm_year + 3
 
 
@@ -90,6 +91,13 @@ class Api:
 def control(server: RunningEmulator, method: str, path: str, body: Any = None) -> requests.Response:
     """A call to the emulator's control API under /_emulator/."""
     return requests.request(method, f"{server.url}/_emulator/{path}", json=body, timeout=30)
+
+
+def emptied(server: E) -> E:
+    """The emulator after a reset: no objects, no faults."""
+    response = control(server, "POST", "reset")
+    assert response.status_code == 200, response.text
+    return server
 
 
 def set_faults(server: RunningEmulator, spec: dict[str, Any]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from bookshop.cli import cli
 from bookshop.devserver import ensure_webhook_endpoint
 from bookshop.reconcile import parse_moment
 from stripe_emulator import RunningEmulator
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator.standalone import EmulatorProcess
 
 from .test_webhooks_faults import Server, Shop, emails, moves, order_of
 
@@ -25,9 +25,8 @@ from .test_webhooks_faults import Server, Shop, emails, moves, order_of
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     """An emulator of this module's own, emptied before each test (reconcile lists everything)."""
-    server = EmulatorServer(tmp_path_factory.mktemp("reconcile") / "stripe.db").start()
-    yield server
-    server.stop()
+    with EmulatorProcess(tmp_path_factory.mktemp("reconcile") / "stripe.db") as server:
+        yield server
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from bookshop.devserver import ensure_webhook_endpoint
 from bookshop.extensions import db
 from bookshop.models import Book, Email, Order, Refund, StripeEvent
 from stripe_emulator import RunningEmulator
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator.standalone import EmulatorProcess
 from stripe_emulator.webhooks import sign
 
 BOOK = "the-art-of-doing-science-and-engineering"
@@ -31,9 +31,8 @@ PAID_CARD = "4242424242424242"
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
     """An emulator of this module's own: faults are global to an emulator."""
-    server = EmulatorServer(tmp_path_factory.mktemp("webhook-faults") / "stripe.db").start()
-    yield server
-    server.stop()
+    with EmulatorProcess(tmp_path_factory.mktemp("webhook-faults") / "stripe.db") as server:
+        yield server
 
 
 class QuietHandler(WSGIRequestHandler):
