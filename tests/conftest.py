@@ -29,7 +29,7 @@ def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulat
     """One emulator for the whole run, as `python -m stripe_emulator` serves it (granian)."""
     server = EmulatorProcess(tmp_path_factory.mktemp("emulator") / "stripe.db").start()
     yield server
-    server.stop()
+    assert server.stop() == 0, "the emulator did not stop cleanly on SIGTERM"
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ DEFAULT_PORT = 12111
 
 
 class RunningEmulator(Protocol):
-    """A started emulator, in this process or another: where it listens, the keys it accepts."""
+    """A started emulator, in this process or another: where it listens, its keys, `stop()`."""
 
     @property
     def url(self) -> str: ...
@@ -18,6 +18,8 @@ class RunningEmulator(Protocol):
 
     @property
     def publishable_key(self) -> str: ...
+
+    def stop(self) -> object: ...
 
 
 __all__ = ["DEFAULT_PORT", "DEFAULT_PUBLISHABLE_KEY", "DEFAULT_SECRET_KEY", "RunningEmulator"]

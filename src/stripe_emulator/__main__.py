@@ -49,10 +49,14 @@ def main(argv: list[str] | None = None) -> int:
         store.reset()
         store.close()
     port = args.port or standalone.free_port(args.host)
+    if not standalone.port_is_free(args.host, port):
+        # granian binds with SO_REUSEPORT: a second emulator would share the port silently.
+        print(f"port {port} on {args.host} is in use; choose another with --port", file=sys.stderr)
+        return 2
     url = f"http://{args.host}:{port}"
 
     def announce() -> None:
-        # Called once the port is bound: whoever reads this can connect at once.
+        # Called once the port accepts connections: whoever reads this can connect at once.
         print(f"Stripe emulator on {url}", flush=True)
         print(f"  secret key:      {args.secret_key}", flush=True)
         print(f"  publishable key: {args.publishable_key}", flush=True)

@@ -167,9 +167,9 @@ def _inject_fault(em: Emulator) -> Response | None:
 
 
 def _dropped_connection() -> Response:
-    """Close the connection without answering; the request is never handled."""
+    """Cut the connection before a complete answer; the request is never handled."""
     # waitress (the in-process server) hides its socket; the disconnect check is a method of the
-    # connection's channel, which holds it.
+    # connection's channel, which holds it. Shut down, it closes with no answer at all.
     channel = getattr(request.environ.get("waitress.client_disconnected"), "__self__", None)
     sock = getattr(channel, "socket", None)
     if sock is not None:
@@ -179,15 +179,15 @@ def _dropped_connection() -> Response:
             pass
         return Response(status=500)
 
-    # granian closes the connection unanswered when a body of known length fails before its
-    # first byte (with no length it would have sent the head of a chunked answer already).
+    # granian has sent the status line and headers by the time the body is read; a body that
+    # fails before its first byte makes it close the connection there, the answer cut short.
     def failing_body() -> Iterator[bytes]:
         raise ConnectionAbortedError("connection dropped by an injected fault")
         yield b""  # a generator, so that the failure comes while the body is read
 
     return Response(
         failing_body(),
-        status=200,
+        status=500,
         headers={"Content-Length": "2"},
         content_type="application/json",
         direct_passthrough=True,

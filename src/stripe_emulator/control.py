@@ -39,6 +39,7 @@ def summary() -> Any:
             "api_base": request.host_url.rstrip("/"),
             "secret_key": em.secret_key,
             "publishable_key": em.publishable_key,
+            "data_file": em.store.path,
             "objects": counts,
             "deliveries": delivery_counts,
             "faults": em.faults.describe(),

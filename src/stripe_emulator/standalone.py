@@ -7,8 +7,9 @@ time goes to the API itself. The worker builds its `Runtime` from the variables 
 
 from __future__ import annotations
 
-import atexit
+import json
 import logging
+import multiprocessing.util
 import os
 import signal
 import socket
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 
@@ -55,15 +57,32 @@ def app_from_environment() -> Flask:
         secret_key=os.environ[SECRET_KEY_VARIABLE],
         publishable_key=os.environ[PUBLISHABLE_KEY_VARIABLE],
     ).start()
-    atexit.register(runtime.stop)
+    # Run at the worker's exit: granian forks its workers, which leave without atexit handlers.
+    multiprocessing.util.Finalize(runtime, runtime.stop, exitpriority=10)
     return runtime.app
 
 
 def free_port(host: str) -> int:
     """A port nobody listens on now, for `--port 0`."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """Whether host:port can be bound by a socket that does not share it."""
+    with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
+        # As servers do: connections of a stopped server (TIME_WAIT) do not count, listeners do.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)[0][0]
 
 
 def serve(
@@ -98,11 +117,14 @@ def serve(
         websockets=False,
         log_level=LogLevels.info if verbose else LogLevels.warning,
         log_access=verbose,
+        # A worker that got SIGTERM before its handlers were set would otherwise be waited for
+        # forever.
+        workers_kill_timeout=5,
     )
     if on_listening is not None:
         # The worker process binds the port (granian uses SO_REUSEPORT on Linux), so the only
         # sure sign that it listens is a connection that succeeds.
-        reachable = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        reachable = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
         threading.Thread(
             target=_call_when_listening, args=(reachable, port, on_listening), daemon=True
         ).start()
@@ -152,7 +174,7 @@ class EmulatorProcess:
         return f"http://{self.host}:{self.port}"
 
     def start(self, timeout: float = 30.0) -> EmulatorProcess:
-        """Start the program and wait until it accepts connections."""
+        """Start the program and wait until it answers on its port."""
         command = [sys.executable, "-m", "stripe_emulator", "--host", self.host]
         command += ["--port", str(self.port), "--db", str(self.db_path)]
         if self.reset:
@@ -163,30 +185,43 @@ class EmulatorProcess:
             self._process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
+        try:
+            self._wait_until_serving(timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _wait_until_serving(self, timeout: float) -> None:
+        assert self._process is not None
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
                 raise RuntimeError(f"the emulator exited with code {self._process.returncode}")
-            if wait_for_port(self.host, self.port, timeout=0.5):
-                return self
-        self.stop()
-        raise RuntimeError(f"the emulator did not listen on {self.url} within {timeout}s")
+            if wait_for_port(self.host, self.port, timeout=0.5) and self._serves_our_data():
+                return
+        raise RuntimeError(f"the emulator did not answer on {self.url} within {timeout}s")
+
+    def _serves_our_data(self) -> bool:
+        # The port was free when chosen; something else may have taken it since.
+        try:
+            with urllib.request.urlopen(f"{self.url}/_emulator/", timeout=5) as answer:
+                data_file = json.load(answer).get("data_file", "")
+        except (OSError, ValueError):
+            return False
+        return Path(data_file).resolve() == self.db_path.resolve()
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """Stop it as a container runtime would (SIGTERM, then SIGKILL); its exit code."""
         process, self._process = self._process, None
         if process is None:
             return None
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            # Again each second: granian can miss a SIGTERM that arrives while it starts up.
-            process.terminate()
-            try:
-                return process.wait(min(1.0, max(deadline - time.monotonic(), 0.01)))
-            except subprocess.TimeoutExpired:
-                continue
-        os.killpg(process.pid, signal.SIGKILL)
-        return process.wait()
+        process.terminate()
+        try:
+            return process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            return process.wait()
 
     def __enter__(self) -> EmulatorProcess:
         return self.start()

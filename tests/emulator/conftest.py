@@ -42,8 +42,9 @@ def start_emulator(
 @pytest.fixture(scope="module")
 def module_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     """A private emulator for one test module (starting one per test would cost more)."""
-    with EmulatorProcess(tmp_path_factory.mktemp("emulator") / "stripe.db") as server:
-        yield server
+    server = EmulatorProcess(tmp_path_factory.mktemp("emulator") / "stripe.db").start()
+    yield server
+    assert server.stop() == 0, "the emulator did not stop cleanly on SIGTERM"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import subprocess
 import sys
 from collections.abc import Callable
@@ -151,3 +152,21 @@ def test_command_line_refuses_live_keys(tmp_path: Path) -> None:
 
     assert result.returncode == 2
     assert "test mode" in result.stderr
+
+
+def test_command_line_refuses_a_port_in_use(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [sys.executable, "-m", "stripe_emulator", "--port", str(port)]
+            + ["--db", str(tmp_path / "e.db")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
+
+    assert result.returncode == 2
+    assert f"port {port}" in result.stderr and "in use" in result.stderr
+    assert "Stripe emulator on" not in result.stdout
