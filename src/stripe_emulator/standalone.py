@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import multiprocessing
 import multiprocessing.util
 import os
 import signal
@@ -106,6 +107,8 @@ def serve(
         }
     )
     logging.getLogger("_granian").addFilter(_KnownWarnings())
+    # A fresh interpreter for the worker rather than a fork of this process and its threads.
+    multiprocessing.set_start_method("spawn", force=True)
     server = Granian(
         f"{__name__}:app_from_environment",
         factory=True,
