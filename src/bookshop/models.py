@@ -88,10 +88,6 @@ class Book(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-    @property
-    def full_title(self) -> str:
-        return f"{self.title}: {self.subtitle}" if self.subtitle else self.title
-
 
 class Order(Base):
     """What a customer buys: lines priced by the shop, a status, payments and a timeline."""

@@ -201,15 +201,6 @@ def cancel_payment_intent(
     return _payment_intent(intent)
 
 
-def update_payment_intent(payment_intent_id: str, metadata: Mapping[str, str]) -> PaymentIntent:
-    """Add or change a PaymentIntent's metadata."""
-    with _translated_errors():
-        intent = _client().v1.payment_intents.update(
-            payment_intent_id, {"metadata": dict(metadata)}
-        )
-    return _payment_intent(intent)
-
-
 def create_refund(
     payment_intent_id: str,
     amount: int,

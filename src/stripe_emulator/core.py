@@ -27,7 +27,6 @@ class Emulator:
     faults: Faults
     dispatcher: Dispatcher | None = None
     api_version: str = API_VERSION
-    account: str = "acct_1EmulatorLocal0000"
     _endpoint_cache: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     def endpoints(self) -> list[dict[str, Any]]:

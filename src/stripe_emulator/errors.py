@@ -64,13 +64,6 @@ class AuthenticationError(StripeError):
     type = "invalid_request_error"
 
 
-class PermissionError_(StripeError):
-    """A publishable key used where a secret key is needed (401, as Stripe answers)."""
-
-    status = 401
-    type = "invalid_request_error"
-
-
 class CardError(StripeError):
     """A declined or invalid card (402). The changes it caused are kept."""
 

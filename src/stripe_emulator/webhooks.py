@@ -16,6 +16,7 @@ from typing import Any
 import requests
 
 from .faults import Faults
+from .resources import webhook_endpoints
 from .store import Store
 
 log = logging.getLogger("stripe_emulator")
@@ -174,7 +175,7 @@ class Dispatcher:
             self._finish(delivery, "failed", None, "endpoint or event no longer exists", 0)
             return
         payload = json.dumps(event, indent=2)
-        secret = endpoint["_private"]["secret"]
+        secret = webhook_endpoints.secret_of(endpoint)
         copies = self.faults.webhooks.duplicate
         if copies > 1:
             threads = [

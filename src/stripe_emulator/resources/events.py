@@ -6,6 +6,7 @@ from typing import Any
 
 from ..core import Ctx
 from ..errors import InvalidRequestError
+from ..events import matches
 from ..params import LIST_SPEC, Spec, array, boolean, expand, string
 from . import Route, list_object, load
 
@@ -32,11 +33,9 @@ def list_events(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         # Wildcards are rare: match them against the stored types once, then query exactly.
         rows = ctx.store.query("SELECT DISTINCT tag FROM objects WHERE type = 'event'")
         known = [row["tag"] for row in rows]
-        wanted = [
-            name
-            for name in known
-            if any(name == p or (p.endswith(".*") and name.startswith(p[:-1])) for p in wanted)
-        ] or ["\x00none"]
+        wanted = [name for name in known if any(matches(name, pattern) for pattern in wanted)] or [
+            "\x00none"
+        ]
     return list_object(ctx, "event", "/v1/events", params, tags=wanted or None)
 
 
