@@ -1,15 +1,19 @@
-"""Throwaway databases for the shop's tests: a SQLite file, or a fresh PostgreSQL schema."""
+"""For the shop's tests: throwaway databases (a SQLite file or a fresh PostgreSQL schema), a live
+server, and the steps a customer's browser takes on the pages."""
 
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
@@ -18,6 +22,8 @@ from .database import make_engine, upgrade
 from .models import Base
 
 KINDS = ("sqlite", "postgresql")
+# Forms carry the token in a hidden field; pages whose script posts JSON, in a meta tag.
+CSRF_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|name="csrf-token" content="([^"]+)"')
 
 
 def database_kind() -> str:
@@ -100,3 +106,39 @@ class LiveServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+def csrf_token_in(html: str) -> str:
+    """The CSRF token a page carries."""
+    match = CSRF_TOKEN.search(html)
+    if match is None:
+        raise AssertionError("the page carries no CSRF token")
+    return match.group(1) or match.group(2)
+
+
+def csrf_token(client: FlaskClient, path: str = "/") -> str:
+    """Load a page and return its CSRF token."""
+    return csrf_token_in(client.get(path).get_data(as_text=True))
+
+
+def start_checkout(client: FlaskClient, *lines: tuple[str, int]) -> dict[str, Any]:
+    """Fill the cart with (slug, quantity) lines and start paying, as the pages and the checkout
+    script do; the JSON answer (client secret, order reference)."""
+    for slug, quantity in lines:
+        client.post(
+            "/cart/add",
+            data={"csrf_token": csrf_token(client), "book": slug, "quantity": quantity},
+        )
+    html = client.get("/checkout").get_data(as_text=True)
+    response = client.post(
+        "/checkout/payment-intent",
+        json={
+            "email": "reader@example.com",
+            "cart_version": re.search(r'data-cart-version="([^"]+)"', html).group(1),
+            "checkout_id": re.search(r'data-checkout-id="([^"]+)"', html).group(1),
+        },
+        headers={"X-CSRFToken": csrf_token_in(html), "Accept": "application/json"},
+    )
+    if response.status_code != 201:
+        raise AssertionError(f"checkout did not start: {response.get_data(as_text=True)}")
+    return response.json

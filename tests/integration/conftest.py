@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,7 +17,7 @@ from bookshop import create_app
 from bookshop.catalog import seed_catalog
 from bookshop.database import Database
 from bookshop.extensions import db
-from bookshop.testing import clear_data, database_kind, temporary_database
+from bookshop.testing import clear_data, csrf_token, database_kind, temporary_database
 
 BOOK = "the-art-of-doing-science-and-engineering"
 
@@ -116,10 +115,7 @@ def stripe_api(emulator: Any) -> Iterator[requests.Session]:
 
 
 def csrf_headers_for(client: FlaskClient, slug: str = BOOK) -> dict[str, str]:
-    page = client.get(f"/checkout/{slug}").get_data(as_text=True)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', page)
-    assert match, "checkout page has no CSRF token"
-    return {"X-CSRFToken": match.group(1), "Accept": "application/json"}
+    return {"X-CSRFToken": csrf_token(client, f"/checkout/{slug}"), "Accept": "application/json"}
 
 
 @pytest.fixture

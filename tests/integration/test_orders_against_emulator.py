@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bookshop.cli import cli
 from bookshop.models import Book, Order, Refund, utcnow
+from bookshop.testing import csrf_token, start_checkout
 
 from .conftest import Started
 
@@ -15,33 +16,11 @@ HAMMING = "the-art-of-doing-science-and-engineering"  # S$23.00
 PUBLIC = "working-in-public"  # S$28.00
 
 
-def csrf(client, path="/"):
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
-        r'name="csrf-token" content="([^"]+)"', html
-    )
-    return match.group(1)
-
-
 def checkout_cart(client, *lines):
     """Fill the cart and start paying, as the pages and the checkout script do."""
-    for slug, quantity in lines:
-        client.post(
-            "/cart/add", data={"csrf_token": csrf(client), "book": slug, "quantity": quantity}
-        )
-    html = client.get("/checkout").get_data(as_text=True)
-    response = client.post(
-        "/checkout/payment-intent",
-        json={
-            "email": "reader@example.com",
-            "cart_version": re.search(r'data-cart-version="([^"]+)"', html).group(1),
-            "checkout_id": re.search(r'data-checkout-id="([^"]+)"', html).group(1),
-        },
-        headers={"X-CSRFToken": csrf(client, "/checkout"), "Accept": "application/json"},
-    )
-    assert response.status_code == 201, response.get_data(as_text=True)
-    secret = response.json["clientSecret"]
-    return Started(secret.split("_secret_")[0], secret, response.json["order"])
+    started = start_checkout(client, *lines)
+    secret = started["clientSecret"]
+    return Started(secret.split("_secret_")[0], secret, started["order"])
 
 
 def order_of(session, started):
@@ -57,7 +36,7 @@ def stock(session, slug):
 def refund(client, order, **form):
     """Review, then confirm a refund on the order page."""
     html = client.post(
-        f"/orders/{order.token}/refund/review", data={"csrf_token": csrf(client), **form}
+        f"/orders/{order.token}/refund/review", data={"csrf_token": csrf_token(client), **form}
     ).get_data(as_text=True)
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
     assert "request_id" in fields, html
@@ -68,7 +47,7 @@ def resume(client, order):
     return client.post(
         f"/orders/{order.token}/payment-intent",
         json={},
-        headers={"X-CSRFToken": csrf(client), "Accept": "application/json"},
+        headers={"X-CSRFToken": csrf_token(client), "Accept": "application/json"},
     )
 
 
@@ -153,7 +132,7 @@ def test_canceling_an_unpaid_order_cancels_its_payment_intent(
     order = order_of(session, started)
     assert stock(session, HAMMING) == 22
 
-    client.post(f"/orders/{order.token}/cancel", data={"csrf_token": csrf(client)})
+    client.post(f"/orders/{order.token}/cancel", data={"csrf_token": csrf_token(client)})
 
     intent = stripe_api.get(f"{emulator.url}/v1/payment_intents/{started.payment_intent}").json()
     assert (intent["status"], intent["cancellation_reason"]) == (

@@ -16,7 +16,7 @@ from bookshop import ordering, orders
 from bookshop.database import make_engine
 from bookshop.extensions import db
 from bookshop.models import Book, Order
-from bookshop.testing import LiveServer, database_kind
+from bookshop.testing import LiveServer, csrf_token_in, database_kind
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def test_twenty_browsers_checking_out_the_last_copies_over_http(make_app, emulat
     def checkout(n: int) -> int:
         with requests.Session() as browser:
             page = browser.get(f"{server.url}/checkout/{HAMMING}", timeout=30).text
-            token = re.search(r'name="csrf-token" content="([^"]+)"', page).group(1)
+            token = csrf_token_in(page)
             checkout_id = re.search(r'data-checkout-id="([^"]+)"', page).group(1)
             references.add(ordering.reference_for(checkout_id, app.secret_key))
             start.wait()

@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bookshop.models import Order, Payment
+from bookshop.testing import csrf_token
 
 BOOK = "the-art-of-doing-science-and-engineering"
 INTENT_URL = f"/checkout/{BOOK}/payment-intent"
@@ -46,8 +47,7 @@ def test_one_transient_stripe_error_is_retried_and_the_customer_never_knows(
 def test_stripe_too_slow_gives_up_after_the_timeout(make_app, faults, caplog):
     app = make_app(STRIPE_TIMEOUT=0.3)
     client = app.test_client()
-    page = client.get(f"/checkout/{BOOK}").get_data(as_text=True)
-    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    token = csrf_token(client, f"/checkout/{BOOK}")
     faults({"latency": [{"path": "/v1/payment_intents", "min_ms": 1500, "max_ms": 1500}]})
 
     response = client.post(
@@ -66,8 +66,7 @@ def test_stripe_unreachable_gives_the_same_clear_message(make_app, session):
         closed_port = sock.getsockname()[1]
     app = make_app(STRIPE_API_BASE=f"http://127.0.0.1:{closed_port}")
     client = app.test_client()
-    page = client.get(f"/checkout/{BOOK}").get_data(as_text=True)
-    token = page.split('name="csrf-token" content="')[1].split('"')[0]
+    token = csrf_token(client, f"/checkout/{BOOK}")
 
     response = client.post(
         INTENT_URL, json={"email": "r@example.com"}, headers={"X-CSRFToken": token}

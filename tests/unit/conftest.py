@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -17,7 +16,7 @@ from bookshop import create_app, payments
 from bookshop.catalog import seed_catalog
 from bookshop.database import Database
 from bookshop.extensions import db
-from bookshop.testing import clear_data, database_kind, temporary_database
+from bookshop.testing import clear_data, csrf_token, database_kind, temporary_database
 
 WEBHOOK_SECRET = "whsec_unit_test_secret"
 
@@ -161,7 +160,4 @@ def session(app: Flask) -> Iterator[Session]:
 @pytest.fixture
 def csrf_headers(client: FlaskClient) -> dict[str, str]:
     """The header a checkout page's script sends with its JSON requests."""
-    page = client.get("/checkout/the-art-of-doing-science-and-engineering")
-    match = re.search(r'name="csrf-token" content="([^"]+)"', page.get_data(as_text=True))
-    assert match, "checkout page has no CSRF token"
-    return {"X-CSRFToken": match.group(1)}
+    return {"X-CSRFToken": csrf_token(client, "/checkout/the-art-of-doing-science-and-engineering")}

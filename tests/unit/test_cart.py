@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from bookshop import cart as carts
 from bookshop.models import Book, Order
 from bookshop.orders import OrderError
+from bookshop.testing import csrf_token, csrf_token_in
 
 HAMMING = "the-art-of-doing-science-and-engineering"  # S$23.00
 PUBLIC = "working-in-public"  # S$28.00
@@ -17,17 +18,8 @@ def book(session, slug):
     return session.scalars(select(Book).where(Book.slug == slug)).one()
 
 
-def csrf(client, path="/cart"):
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
-        r'name="csrf-token" content="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
 def post(client, action, **form):
-    token = csrf(client, "/")
+    token = csrf_token(client, "/")
     return client.post(f"/cart/{action}", data={"csrf_token": token, **form})
 
 
@@ -193,7 +185,7 @@ def page_data(html, name):
 
 
 def start(client, html, **body):
-    token = re.search(r'name="csrf-token" content="([^"]+)"', html).group(1)
+    token = csrf_token_in(html)
     payload = {
         "email": "reader@example.com",
         "cart_version": page_data(html, "cart-version"),
@@ -216,7 +208,7 @@ def test_an_empty_cart_cannot_check_out(client, session, fake_stripe):
     response = checkout_page(client)
     assert response.status_code == 303
     assert "Your cart is empty." in cart_page(client)
-    token = csrf(client, "/books/" + HAMMING)
+    token = csrf_token(client, "/books/" + HAMMING)
     refused = client.post(
         "/checkout/payment-intent",
         json={"email": "reader@example.com"},

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from bookshop.extensions import db
 from bookshop.models import Book, Email, Order, OrderEvent, Refund, utcnow
 from bookshop.payments import PaymentUnavailable
+from bookshop.testing import csrf_token, start_checkout
 
 HAMMING = "the-art-of-doing-science-and-engineering"  # S$23.00
 PUBLIC = "working-in-public"  # S$28.00
@@ -19,33 +20,9 @@ def book(session, slug):
     return session.scalars(select(Book).where(Book.slug == slug)).one()
 
 
-def csrf(client, path):
-    html = client.get(path).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" value="([^"]+)"', html) or re.search(
-        r'name="csrf-token" content="([^"]+)"', html
-    )
-    assert match, f"no CSRF token on {path}"
-    return match.group(1)
-
-
 def buy(client, *lines):
     """Add books to the cart and start paying, as the checkout page's script does."""
-    for slug, quantity in lines or [(HAMMING, 2), (PUBLIC, 1)]:
-        client.post(
-            "/cart/add", data={"csrf_token": csrf(client, "/"), "book": slug, "quantity": quantity}
-        )
-    html = client.get("/checkout").get_data(as_text=True)
-    response = client.post(
-        "/checkout/payment-intent",
-        json={
-            "email": "reader@example.com",
-            "cart_version": re.search(r'data-cart-version="([^"]+)"', html).group(1),
-            "checkout_id": re.search(r'data-checkout-id="([^"]+)"', html).group(1),
-        },
-        headers={"X-CSRFToken": csrf(client, "/checkout"), "Accept": "application/json"},
-    )
-    assert response.status_code == 201, response.get_data(as_text=True)
-    return response.json
+    return start_checkout(client, *(lines or [(HAMMING, 2), (PUBLIC, 1)]))
 
 
 def the_order(session):
@@ -66,7 +43,7 @@ def pay(client, session, fake_stripe, order=None):
 
 
 def form_post(client, path, **form):
-    return client.post(path, data={"csrf_token": csrf(client, "/"), **form})
+    return client.post(path, data={"csrf_token": csrf_token(client, "/"), **form})
 
 
 def page(client, path):
@@ -161,7 +138,7 @@ def resume(client, token):
     return client.post(
         f"/orders/{token}/payment-intent",
         json={},
-        headers={"X-CSRFToken": csrf(client, "/"), "Accept": "application/json"},
+        headers={"X-CSRFToken": csrf_token(client, "/"), "Accept": "application/json"},
     )
 
 
@@ -284,7 +261,7 @@ def test_an_expired_order_is_canceled_when_its_page_is_viewed(client, session, f
 def review(client, token, **form):
     return client.post(
         f"/orders/{token}/refund/review",
-        data={"csrf_token": csrf(client, "/"), **form},
+        data={"csrf_token": csrf_token(client, "/"), **form},
     )
 
 
