@@ -121,7 +121,7 @@ def csrf_token(client: FlaskClient, path: str = "/") -> str:
     return csrf_token_in(client.get(path).get_data(as_text=True))
 
 
-def start_checkout(client: FlaskClient, *lines: tuple[str, int]) -> dict[str, Any]:
+def start_cart_checkout(client: FlaskClient, *lines: tuple[str, int]) -> dict[str, Any]:
     """Fill the cart with (slug, quantity) lines and start paying, as the pages and the checkout
     script do; the JSON answer (client secret, order reference)."""
     for slug, quantity in lines:

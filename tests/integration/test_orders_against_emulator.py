@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bookshop.cli import cli
 from bookshop.models import Book, Order, Refund, utcnow
-from bookshop.testing import csrf_token, start_checkout
+from bookshop.testing import csrf_token, start_cart_checkout
 
 from .conftest import Started
 
@@ -18,7 +18,7 @@ PUBLIC = "working-in-public"  # S$28.00
 
 def checkout_cart(client, *lines):
     """Fill the cart and start paying, as the pages and the checkout script do."""
-    started = start_checkout(client, *lines)
+    started = start_cart_checkout(client, *lines)
     secret = started["clientSecret"]
     return Started(secret.split("_secret_")[0], secret, started["order"])
 

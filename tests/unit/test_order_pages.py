@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from bookshop.extensions import db
 from bookshop.models import Book, Email, Order, OrderEvent, Refund, utcnow
 from bookshop.payments import PaymentUnavailable
-from bookshop.testing import csrf_token, start_checkout
+from bookshop.testing import csrf_token, start_cart_checkout
 
 HAMMING = "the-art-of-doing-science-and-engineering"  # S$23.00
 PUBLIC = "working-in-public"  # S$28.00
@@ -22,7 +22,7 @@ def book(session, slug):
 
 def buy(client, *lines):
     """Add books to the cart and start paying, as the checkout page's script does."""
-    return start_checkout(client, *(lines or [(HAMMING, 2), (PUBLIC, 1)]))
+    return start_cart_checkout(client, *(lines or [(HAMMING, 2), (PUBLIC, 1)]))
 
 
 def the_order(session):
