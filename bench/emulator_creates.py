@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,7 +26,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from stripe_emulator import standalone  # noqa: E402
-from stripe_emulator.standalone import free_port  # noqa: E402
+from stripe_emulator.standalone import EmulatorProcess, free_port, wait_for_port  # noqa: E402
 
 HOST = "127.0.0.1"
 BASELINE_APP = """
@@ -53,26 +52,13 @@ HEADERS = {
 }
 
 
-def start(command: list[str], port: int) -> subprocess.Popen[bytes]:
-    """Start a server process and wait until it accepts connections on port."""
-    process = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection((HOST, port), timeout=1).close()
-            return process
-        except OSError:
-            if process.poll() is not None:
-                break
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"server did not start: {' '.join(command)}")
+def start_baseline(command: list[str], port: int) -> subprocess.Popen[bytes]:
+    """Start the baseline server and wait until it accepts connections on port."""
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    if not wait_for_port(HOST, port, timeout=30):
+        process.kill()
+        raise RuntimeError(f"server did not start: {' '.join(command)}")
+    return process
 
 
 def load(host: str, port: int, total: int, concurrency: int) -> dict[str, float]:
@@ -122,7 +108,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "baseline.py").write_text(BASELINE_APP)
         port = free_port(HOST)
-        baseline = start(
+        baseline = start_baseline(
             [
                 sys.executable,
                 "-m",
@@ -153,37 +139,23 @@ def main() -> int:
             baseline.terminate()
             baseline.wait()
 
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port(HOST)
-        command = [
-            sys.executable,
-            "-m",
-            "stripe_emulator",
-            "--port",
-            str(port),
-            "--db",
-            str(Path(tmp) / "bench.db"),
-        ]
-        emulator = start(command, port)
-        try:
-            load(HOST, port, 320, 16)
-            for concurrency in (1, 16):
-                rows.append(
-                    ("emulator, fresh", concurrency, load(HOST, port, args.requests, concurrency))
+    with tempfile.TemporaryDirectory() as tmp, EmulatorProcess(Path(tmp) / "bench.db") as emulator:
+        port = emulator.port
+        load(HOST, port, 320, 16)
+        for concurrency in (1, 16):
+            rows.append(
+                ("emulator, fresh", concurrency, load(HOST, port, args.requests, concurrency))
+            )
+        # Each create stores two objects: the PaymentIntent and its event.
+        load(HOST, port, args.fill // 2, 16)
+        for concurrency in (1, 16):
+            rows.append(
+                (
+                    f"emulator, {args.fill:,}+ objects",
+                    concurrency,
+                    load(HOST, port, args.requests, concurrency),
                 )
-            # Each create stores two objects: the PaymentIntent and its event.
-            load(HOST, port, args.fill // 2, 16)
-            for concurrency in (1, 16):
-                rows.append(
-                    (
-                        f"emulator, {args.fill:,}+ objects",
-                        concurrency,
-                        load(HOST, port, args.requests, concurrency),
-                    )
-                )
-        finally:
-            emulator.terminate()
-            emulator.wait()
+            )
 
     base = {
         concurrency: result["rate"]
