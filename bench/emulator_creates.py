@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
 from stripe_emulator import standalone  # noqa: E402
-from stripe_emulator.standalone import EmulatorProcess, free_port, wait_for_port  # noqa: E402
+from stripe_emulator.ports import free_port, wait_for_port  # noqa: E402
+from stripe_emulator.process import EmulatorProcess  # noqa: E402
 
 HOST = "127.0.0.1"
 BASELINE_APP = """

@@ -371,7 +371,7 @@ def main() -> int:
     from bookshop.catalog import catalog_entries
     from bookshop.money import to_minor_units
     from bookshop.testing import temporary_database
-    from stripe_emulator.standalone import EmulatorProcess
+    from stripe_emulator.process import EmulatorProcess
 
     entry = next(e for e in catalog_entries() if e["slug"] == BOOK)
     currency = entry["currency"].lower()

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import Browser, sync_playwright
 
 from stripe_emulator import RunningEmulator
-from stripe_emulator.standalone import EmulatorProcess
+from stripe_emulator.process import EmulatorProcess
 
 # Debian's Chromium: Playwright's own browser download cannot work without internet. The flags keep
 # it from reaching for Google's services, which this closed network refuses.

@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from . import DEFAULT_PORT, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, standalone
+from . import DEFAULT_PORT, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, ports, standalone
 from .store import Store
 
 
@@ -48,8 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         store = Store(args.db)
         store.reset()
         store.close()
-    port = args.port or standalone.free_port(args.host)
-    if not standalone.port_is_free(args.host, port):
+    port = args.port or ports.free_port(args.host)
+    if not ports.port_is_free(args.host, port):
         # granian binds with SO_REUSEPORT: a second emulator would share the port silently.
         print(f"port {port} on {args.host} is in use; choose another with --port", file=sys.stderr)
         return 2

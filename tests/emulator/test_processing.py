@@ -12,7 +12,7 @@ import stripe
 from emulator_support import FUTURE_YEAR, event_types, set_faults, wait_until
 
 from stripe_emulator import RunningEmulator
-from stripe_emulator.standalone import EmulatorProcess
+from stripe_emulator.process import EmulatorProcess
 
 SETTLE = 0.3
 

@@ -17,7 +17,7 @@ from bookshop.cli import cli
 from bookshop.devserver import ensure_webhook_endpoint
 from bookshop.reconcile import parse_moment
 from stripe_emulator import RunningEmulator
-from stripe_emulator.standalone import EmulatorProcess
+from stripe_emulator.process import EmulatorProcess
 
 from .test_webhooks_faults import Server, Shop, emails, moves, order_of
 

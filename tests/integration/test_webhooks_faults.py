@@ -21,7 +21,7 @@ from bookshop.devserver import ensure_webhook_endpoint
 from bookshop.extensions import db
 from bookshop.models import Book, Email, Order, Refund, StripeEvent
 from stripe_emulator import RunningEmulator
-from stripe_emulator.standalone import EmulatorProcess
+from stripe_emulator.process import EmulatorProcess
 from stripe_emulator.webhooks import sign
 
 BOOK = "the-art-of-doing-science-and-engineering"
