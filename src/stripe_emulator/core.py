@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from .faults import Faults
 from .store import Store
-
-if TYPE_CHECKING:
-    from .faults import Faults
-    from .webhooks import Dispatcher
 
 API_VERSION = "2026-10-28.endive"
 PRIVATE = "_private"
+
+
+class WebhookQueue(Protocol):
+    """The webhook deliveries owed, as requests and the control API use them."""
+
+    def enqueue(self, conn: sqlite3.Connection, event_id: str, endpoint_ids: list[str]) -> None:
+        """Queue one delivery per endpoint, inside the caller's transaction."""
+
+    def wake(self) -> None:
+        """Look for due deliveries now rather than at the next poll."""
+
+    def flush(self, timeout: float = 10.0) -> bool:
+        """Wait until every delivery due now has been attempted; False on timeout."""
+
+    def deliveries(
+        self, event_id: str | None = None, status: str | None = None, limit: int = 100
+    ) -> list[dict[str, Any]]:
+        """Deliveries with their attempts, newest first."""
 
 
 @dataclass
@@ -25,7 +41,7 @@ class Emulator:
     secret_key: str
     publishable_key: str
     faults: Faults
-    dispatcher: Dispatcher | None = None
+    dispatcher: WebhookQueue | None = None
     api_version: str = API_VERSION
     _endpoint_cache: list[dict[str, Any]] | None = field(default=None, repr=False)
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from . import ids
 from .core import Ctx, now, public_json
+from .subscriptions import subscribes_to
 
 
 def emit(
@@ -16,11 +17,7 @@ def emit(
     previous_attributes: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Record an event with a snapshot of obj and queue its webhook deliveries."""
-    endpoints = [
-        endpoint
-        for endpoint in ctx.em.endpoints()
-        if "*" in endpoint["enabled_events"] or event_type in endpoint["enabled_events"]
-    ]
+    endpoints = [endpoint for endpoint in ctx.em.endpoints() if subscribes_to(endpoint, event_type)]
     # A snapshot, so later changes to obj do not reach the event; JSON is the fastest deep copy.
     data: dict[str, Any] = {"object": json.loads(public_json(obj))}
     if previous_attributes:
@@ -42,10 +39,3 @@ def emit(
             ctx.em.dispatcher.enqueue(conn, event["id"], [e["id"] for e in endpoints])
     ctx.emitted.append(event["id"])
     return event
-
-
-def matches(event_type: str, pattern: str) -> bool:
-    """Stripe's event type filter: exact, or `prefix.*`."""
-    if pattern.endswith(".*"):
-        return event_type.startswith(pattern[:-1])
-    return event_type == pattern

@@ -10,10 +10,10 @@ from flask import Flask
 from . import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, jobs
 from .app import IDEMPOTENCY_TTL, create_app
 from .core import Ctx, Emulator
+from .delivery import Dispatcher
 from .faults import Faults
 from .resources import checkout_sessions
 from .store import Store
-from .webhooks import Dispatcher
 
 
 class Runtime:

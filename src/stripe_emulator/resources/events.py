@@ -6,7 +6,6 @@ from typing import Any
 
 from ..core import Ctx
 from ..errors import InvalidRequestError
-from ..events import matches
 from ..params import LIST_SPEC, Spec, array, boolean, expand, string
 from . import Route, list_object, load
 
@@ -17,6 +16,13 @@ LIST: Spec = {
     "types": array(string(), max_items=20),
     "delivery_success": boolean(),
 }
+
+
+def matches(event_type: str, pattern: str) -> bool:
+    """Stripe's event type filter: exact, or `prefix.*`."""
+    if pattern.endswith(".*"):
+        return event_type.startswith(pattern[:-1])
+    return event_type == pattern
 
 
 def retrieve(ctx: Ctx, params: dict[str, Any], event: str) -> dict[str, Any]:

@@ -50,11 +50,6 @@ def _check_events(enabled: list[str]) -> list[str]:
     return enabled
 
 
-def secret_of(endpoint: dict[str, Any]) -> str:
-    """The signing secret (shown by the API only when the endpoint is created)."""
-    return endpoint[PRIVATE]["secret"]
-
-
 def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """POST /v1/webhook_endpoints: the answer carries the secret, once."""
     secret = ids.webhook_secret()

@@ -16,8 +16,8 @@ from typing import Any
 import requests
 
 from .faults import Faults
-from .resources import webhook_endpoints
 from .store import Store
+from .subscriptions import secret_of
 
 log = logging.getLogger("stripe_emulator")
 MAX_RETRY_DELAY = 3600.0  # seconds between attempts, at most
@@ -175,7 +175,7 @@ class Dispatcher:
             self._finish(delivery, "failed", None, "endpoint or event no longer exists", 0)
             return
         payload = json.dumps(event, indent=2)
-        secret = webhook_endpoints.secret_of(endpoint)
+        secret = secret_of(endpoint)
         copies = self.faults.webhooks.duplicate
         if copies > 1:
             threads = [
