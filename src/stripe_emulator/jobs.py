@@ -1,17 +1,21 @@
-"""Work owed later (a payment settling, a refund failing), kept in the store to survive restarts."""
+"""Work owed later (a payment settling, a refund failing), kept in the store to survive restarts.
+
+Resources schedule a job by its kind; what each kind does is handed to `run_due` by whoever
+assembles the emulator, so that this module knows no resource.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
 
 from .core import Ctx, Emulator
 
 log = logging.getLogger("stripe_emulator")
 SETTLE_PAYMENT = "settle_payment"
 FAIL_REFUND = "fail_refund"
+Handler = Callable[[Ctx, str], object]  # called with the object's id, in the job's transaction
 
 
 def schedule(ctx: Ctx, kind: str, object_id: str, delay_seconds: float) -> None:
@@ -23,7 +27,7 @@ def schedule(ctx: Ctx, kind: str, object_id: str, delay_seconds: float) -> None:
         )
 
 
-def run_due(em: Emulator, base_url: str) -> bool:
+def run_due(em: Emulator, base_url: str, handlers: Mapping[str, Handler]) -> bool:
     """Run every job that is due, each in its own transaction; whether any emitted events."""
     rows = em.store.query(
         "SELECT id, kind, object_id FROM jobs WHERE due_at <= ? ORDER BY due_at, id LIMIT 100",
@@ -36,21 +40,10 @@ def run_due(em: Emulator, base_url: str) -> bool:
             with em.store.transaction() as conn:
                 # Deleting first claims the job: it runs once even if two sweeps overlap.
                 if conn.execute("DELETE FROM jobs WHERE id = ?", (row["id"],)).rowcount:
-                    _handlers()[row["kind"]](ctx, row["object_id"])
+                    handlers[row["kind"]](ctx, row["object_id"])
         except Exception:  # a broken job must not stop the others, nor run again forever
             log.exception("job %s of %s failed", row["kind"], row["object_id"])
             with em.store.transaction() as conn:
                 conn.execute("DELETE FROM jobs WHERE id = ?", (row["id"],))
         emitted = emitted or bool(ctx.emitted)
     return emitted
-
-
-def _handlers() -> dict[str, Callable[[Ctx, str], Any]]:
-    from .resources import checkout_sessions, payment_intents, refunds
-
-    def settle_payment(ctx: Ctx, intent: str) -> None:
-        settled = payment_intents.settle(ctx, intent)
-        if settled is not None:
-            checkout_sessions.payment_settled(ctx, settled)
-
-    return {SETTLE_PAYMENT: settle_payment, FAIL_REFUND: refunds.fail}

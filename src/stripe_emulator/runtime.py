@@ -12,8 +12,21 @@ from .app import IDEMPOTENCY_TTL, create_app
 from .core import Ctx, Emulator
 from .delivery import Dispatcher
 from .faults import Faults
-from .resources import checkout_sessions
+from .resources import checkout_sessions, payment_intents, refunds
 from .store import Store
+
+
+def settle_payment(ctx: Ctx, intent: str) -> None:
+    """A processing payment goes through or declines, and its Checkout Session follows."""
+    settled = payment_intents.settle(ctx, intent)
+    if settled is not None:
+        checkout_sessions.payment_settled(ctx, settled)
+
+
+JOB_HANDLERS: dict[str, jobs.Handler] = {
+    jobs.SETTLE_PAYMENT: settle_payment,
+    jobs.FAIL_REFUND: refunds.fail,
+}
 
 
 class Runtime:
@@ -70,7 +83,7 @@ class Runtime:
             self.dispatcher.wake()
 
     def _run_jobs(self) -> None:
-        if jobs.run_due(self.emulator, self.url):
+        if jobs.run_due(self.emulator, self.url, JOB_HANDLERS):
             self.dispatcher.wake()
 
     def _forget_old_idempotency_keys(self) -> None:
