@@ -25,9 +25,9 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from stripe_emulator import standalone  # noqa: E402
-from stripe_emulator.ports import free_port, wait_for_port  # noqa: E402
-from stripe_emulator.process import EmulatorProcess  # noqa: E402
+from stripe_emulator import EmulatorProcess  # noqa: E402
+from stripe_emulator.hosting import standalone  # noqa: E402
+from stripe_emulator.hosting.ports import free_port, wait_for_port  # noqa: E402
 
 HOST = "127.0.0.1"
 BASELINE_APP = """

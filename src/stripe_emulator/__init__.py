@@ -2,9 +2,9 @@
 
 from typing import Protocol
 
-DEFAULT_SECRET_KEY = "sk_test_emulator"
-DEFAULT_PUBLISHABLE_KEY = "pk_test_emulator"
-DEFAULT_PORT = 12111
+from .hosting.defaults import DEFAULT_PORT, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
+from .hosting.process import EmulatorProcess
+from .hosting.server import EmulatorServer
 
 
 class RunningEmulator(Protocol):
@@ -22,4 +22,11 @@ class RunningEmulator(Protocol):
     def stop(self) -> object: ...
 
 
-__all__ = ["DEFAULT_PORT", "DEFAULT_PUBLISHABLE_KEY", "DEFAULT_SECRET_KEY", "RunningEmulator"]
+__all__ = [
+    "DEFAULT_PORT",
+    "DEFAULT_PUBLISHABLE_KEY",
+    "DEFAULT_SECRET_KEY",
+    "EmulatorProcess",
+    "EmulatorServer",
+    "RunningEmulator",
+]

@@ -7,7 +7,8 @@ import logging
 import sys
 from pathlib import Path
 
-from . import DEFAULT_PORT, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, ports, standalone
+from .hosting import ports, standalone
+from .hosting.defaults import DEFAULT_PORT, DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from .store import Store
 
 

@@ -9,9 +9,7 @@ import pytest
 import stripe
 from emulator_support import WebhookReceiver, emptied, sdk
 
-from stripe_emulator import RunningEmulator
-from stripe_emulator.process import EmulatorProcess
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import EmulatorProcess, EmulatorServer, RunningEmulator
 
 
 @pytest.fixture

@@ -11,8 +11,7 @@ import requests
 import stripe
 from emulator_support import FUTURE_YEAR, event_types, sdk, wait_until
 
-from stripe_emulator import RunningEmulator
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import EmulatorServer, RunningEmulator
 
 SUCCESS_URL = "https://shop.test/thanks?session={CHECKOUT_SESSION_ID}"
 CANCEL_URL = "https://shop.test/cart"

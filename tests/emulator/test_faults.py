@@ -10,8 +10,7 @@ import requests
 import stripe
 from emulator_support import control, object_counts, sdk, set_faults
 
-from stripe_emulator import RunningEmulator
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import EmulatorServer, RunningEmulator
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,7 @@ import pytest
 import stripe
 from emulator_support import Api, object_counts
 
-from stripe_emulator import RunningEmulator
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import EmulatorServer, RunningEmulator
 
 PARAMS = {"amount": "1500", "currency": "usd", "metadata[order]": "1"}
 

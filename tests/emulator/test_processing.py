@@ -11,8 +11,7 @@ import requests
 import stripe
 from emulator_support import FUTURE_YEAR, event_types, set_faults, wait_until
 
-from stripe_emulator import RunningEmulator
-from stripe_emulator.process import EmulatorProcess
+from stripe_emulator import EmulatorProcess, RunningEmulator
 
 SETTLE = 0.3
 

@@ -9,8 +9,7 @@ import pytest
 import stripe
 from emulator_support import WebhookReceiver, flush, sdk, set_faults
 
-from stripe_emulator import RunningEmulator
-from stripe_emulator.server import EmulatorServer
+from stripe_emulator import EmulatorServer, RunningEmulator
 
 
 def workload(

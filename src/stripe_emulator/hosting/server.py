@@ -7,7 +7,7 @@ from pathlib import Path
 
 from waitress import create_server
 
-from . import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
+from .defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from .runtime import Runtime
 
 

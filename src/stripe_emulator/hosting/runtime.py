@@ -7,13 +7,14 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY, jobs
-from .app import IDEMPOTENCY_TTL, create_app
-from .core import Ctx, Emulator
-from .delivery import Dispatcher
-from .faults import Faults
-from .resources import checkout_sessions, payment_intents, refunds
-from .store import Store
+from .. import jobs
+from ..app import IDEMPOTENCY_TTL, create_app
+from ..core import Ctx, Emulator
+from ..delivery import Dispatcher
+from ..faults import Faults
+from ..resources import checkout_sessions, payment_intents, refunds
+from ..store import Store
+from .defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 
 
 def settle_payment(ctx: Ctx, intent: str) -> None:
