@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
-from . import forms, ids, params
+from . import control, forms, ids, pages, params
 from .core import Ctx, Emulator, public, public_json
 from .errors import (
     ApiError,
@@ -70,8 +70,6 @@ CORS_HEADERS = {
 
 def create_app(em: Emulator) -> Flask:
     """The emulator's WSGI application."""
-    from . import control, pages  # they import this module's helpers
-
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
     app.extensions["emulator"] = em

@@ -40,7 +40,7 @@ class Latency:
 
 
 @dataclass
-class ApiError:
+class InjectedError:
     """Answer matching requests with 500, 429 or a dropped connection."""
 
     status: int | str
@@ -76,7 +76,7 @@ class Faults:
     """The faults in force, changed through the control API."""
 
     latency: list[Latency] = field(default_factory=list)
-    errors: list[ApiError] = field(default_factory=list)
+    errors: list[InjectedError] = field(default_factory=list)
     webhooks: WebhookFaults = field(default_factory=WebhookFaults)
     payments: PaymentFaults = field(default_factory=PaymentFaults)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -176,7 +176,7 @@ def _latency(item: Any) -> Latency:
     return Latency(path=str(item.get("path", "*")), min_ms=low, max_ms=high)
 
 
-def _error(item: Any) -> ApiError:
+def _error(item: Any) -> InjectedError:
     if not isinstance(item, dict) or set(item) - {"status", "path", "method", "count", "fraction"}:
         raise FaultSpecError("errors take status, path, method, count and fraction")
     if item.get("status") not in ERROR_STATUSES:
@@ -187,7 +187,7 @@ def _error(item: Any) -> ApiError:
     fraction = _number(item, "fraction", 1.0)
     if fraction > 1:
         raise FaultSpecError("fraction must be between 0 and 1")
-    return ApiError(
+    return InjectedError(
         status=item["status"],
         path=str(item.get("path", "*")),
         method=str(item.get("method", "*")).upper(),
