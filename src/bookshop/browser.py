@@ -16,13 +16,14 @@ _NEW = "bookshop.browser_id_is_new"
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.secret_key, salt="bookshop.browser-id")
+    return URLSafeSerializer(current_app.secret_key or "", salt="bookshop.browser-id")
 
 
 def browser_id(create: bool = False) -> str | None:
     """This browser's id; with `create`, a new one (sent back as a cookie) when it has none."""
     if _CACHE in request.environ:
-        return request.environ[_CACHE]
+        cached: str | None = request.environ[_CACHE]
+        return cached
     value: str | None = None
     raw = request.cookies.get(COOKIE_NAME)
     if raw and len(raw) < 200:

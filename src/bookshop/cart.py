@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import Book
-from .orders import LineRequest, OrderError, parse_quantity
+from .orders import LineRequest, OrderError, out_of_stock_message, parse_quantity
 
 SESSION_KEY = "cart"
 MAX_LINES = 50  # distinct books in one cart: keeps the session cookie small
@@ -119,11 +119,10 @@ def price(cart: Cart, books: Mapping[int, Book], limit: int) -> PricedCart:
             problems.append("A book in your cart is no longer sold and was removed.")
             continue
         problem = None
-        if book.stock <= 0:
-            problem = f"“{book.title}” is sold out. Please remove it."
-        elif quantity > book.stock:
-            copies = "copy is" if book.stock == 1 else "copies are"
-            problem = f"Only {book.stock} {copies} left of “{book.title}”."
+        if quantity > book.stock:
+            problem = out_of_stock_message(book.title, book.stock)
+            if book.stock <= 0:
+                problem += " Please remove it."
         elif quantity > limit:
             problem = f"You can order at most {limit} copies of “{book.title}”."
         if problem:
@@ -154,8 +153,5 @@ def version(lines: Any) -> str:
 
 
 def _check_stock(book: Book, quantity: int) -> None:
-    if book.stock <= 0:
-        raise OrderError(f"Sorry, “{book.title}” is sold out.", field="quantity")
     if quantity > book.stock:
-        copies = "copy is" if book.stock == 1 else "copies are"
-        raise OrderError(f"Only {book.stock} {copies} left of “{book.title}”.", field="quantity")
+        raise OrderError(out_of_stock_message(book.title, book.stock), field="quantity")

@@ -6,7 +6,8 @@ import logging
 import os
 import secrets
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -75,7 +76,6 @@ def reconcile(since: str, until: str | None) -> None:
     """Compare Stripe's payments, refunds and disputes with the orders; apply what is missing."""
     from . import payments
     from . import reconcile as reconciliation
-    from .database import Database
     from .extensions import db
     from .models import utcnow
 
@@ -87,14 +87,11 @@ def reconcile(since: str, until: str | None) -> None:
         raise click.BadParameter(str(exc)) from None
     if start >= end:
         raise click.BadParameter("--since must be before --until")
-    app = _stripe_app()
     try:
-        with app.app_context():
+        with _stripe_app():
             report = reconciliation.reconcile(db.session, start, end, progress=_progress)
     except payments.PaymentError as exc:
         raise click.ClickException(f"Stripe could not be asked: {exc}") from None
-    finally:
-        Database.dispose(app)
     click.echo(report.render())
     if not report.ok:
         raise click.exceptions.Exit(1)
@@ -106,17 +103,12 @@ def reconcile(since: str, until: str | None) -> None:
 def reprocess_events(limit: int, event_ids: tuple[str, ...]) -> None:
     """Process again stored Stripe events that failed (all of them, or the ids given)."""
     from . import webhooks
-    from .database import Database
     from .extensions import db
 
-    app = _stripe_app()
-    try:
-        with app.app_context():
-            results = webhooks.reprocess_failed(
-                db.session, limit, event_ids or None, progress=_progress
-            )
-    finally:
-        Database.dispose(app)
+    with _stripe_app():
+        results = webhooks.reprocess_failed(
+            db.session, limit, event_ids or None, progress=_progress
+        )
     for event_id, outcome in results:
         click.echo(f"{event_id}  {outcome}")
     failed = sum(1 for _, outcome in results if outcome == webhooks.Outcome.FAILED)
@@ -129,18 +121,14 @@ def reprocess_events(limit: int, event_ids: tuple[str, ...]) -> None:
 @click.option("--limit", default=500, show_default=True, type=click.IntRange(1, 100_000))
 def expire_orders(limit: int) -> None:
     """Cancel unpaid orders past ORDER_EXPIRY_MINUTES: PaymentIntents canceled, stock released."""
-    from . import mailer, orders
-    from .database import Database
+    from . import mailer
+    from .actions import canceling
     from .extensions import db
     from .models import utcnow
 
-    app = _stripe_app()
-    try:
-        with app.app_context():
-            expired = orders.expire_unpaid_orders(db.session, utcnow(), limit=limit)
-            mailer.deliver_pending(db.session)  # emails of orders found paid meanwhile
-    finally:
-        Database.dispose(app)
+    with _stripe_app():
+        expired = canceling.expire_unpaid_orders(db.session, utcnow(), limit=limit)
+        mailer.deliver_pending(db.session)  # emails of orders found paid meanwhile
     for order in expired:
         click.echo(f"{order.reference}  expired")
     click.echo(f"{len(expired)} unpaid orders expired")
@@ -151,37 +139,41 @@ def expire_orders(limit: int) -> None:
 def send_emails(limit: int) -> None:
     """Send emails still waiting in the outbox (after an SMTP failure, for example)."""
     from . import mailer
-    from .database import Database
     from .extensions import db
 
-    app = _stripe_app()
-    try:
-        with app.app_context():
-            sent = mailer.deliver_pending(db.session, limit=limit)
-    finally:
-        Database.dispose(app)
+    with _stripe_app():
+        sent = mailer.deliver_pending(db.session, limit=limit)
     click.echo(f"{sent} emails sent")
 
 
-def _stripe_app() -> Flask:
-    """The app for commands that talk to Stripe and the database (settings as for `run`)."""
+@contextmanager
+def _stripe_app() -> Iterator[Flask]:
+    """Inside the app of commands that talk to Stripe and the database (settings as for `run`);
+    its connections are closed on the way out."""
     from . import create_app
+    from .database import Database
 
-    env = {
-        name: os.environ[name] for name in settings.ENV_SETTINGS if os.environ.get(name, "").strip()
-    }
+    env = settings.settings_in(os.environ)
     # Commands serve no pages, so they need no lasting SECRET_KEY; create_app wants one.
     env.setdefault("SECRET_KEY", secrets.token_hex(32))
     try:
-        return create_app(env)
+        app = create_app(env)
     except settings.ConfigError as exc:
         raise click.ClickException(str(exc)) from None
+    try:
+        with app.app_context():
+            yield app
+    finally:
+        Database.dispose(app)
 
 
 def _progress(items: Iterable[Any], total: int | None, description: str) -> Iterable[Any]:
     from tqdm import tqdm
 
-    return tqdm(items, total=total, desc=description, unit=" objects", file=sys.stderr)
+    shown: Iterable[Any] = tqdm(
+        items, total=total, desc=description, unit=" objects", file=sys.stderr
+    )
+    return shown
 
 
 def _database_url() -> str:

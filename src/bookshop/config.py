@@ -57,10 +57,13 @@ class ConfigError(RuntimeError):
 
 
 def from_environment(environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Read the settings from the environment; empty values count as unset."""
-    env = os.environ if environ is None else environ
-    raw = {name: env[name].strip() for name in ENV_SETTINGS if env.get(name, "").strip()}
-    return build(raw)
+    """Read the settings from the environment and check them."""
+    return build(settings_in(os.environ if environ is None else environ))
+
+
+def settings_in(environ: Mapping[str, str]) -> dict[str, str]:
+    """The shop's settings found in an environment, trimmed; empty values count as unset."""
+    return {name: environ[name].strip() for name in ENV_SETTINGS if environ.get(name, "").strip()}
 
 
 def build(values: Mapping[str, Any]) -> dict[str, Any]:

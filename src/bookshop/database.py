@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, g
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,6 +26,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
+
+
+def rows_matched(result: Result[Any]) -> int:
+    """How many rows an UPDATE or INSERT matched (its result is a cursor result at run time)."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -48,14 +53,16 @@ class Database:
 
     @property
     def engine(self) -> Engine:
-        factory = current_app.extensions[_EXTENSION_KEY]
-        return factory.kw["bind"]
+        factory: sessionmaker[Session] = current_app.extensions[_EXTENSION_KEY]
+        engine: Engine = factory.kw["bind"]
+        return engine
 
     @property
     def session(self) -> Session:
         if "db_session" not in g:
             g.db_session = current_app.extensions[_EXTENSION_KEY]()
-        return g.db_session
+        session: Session = g.db_session
+        return session
 
     @staticmethod
     def _remove_session(_exc: BaseException | None) -> None:

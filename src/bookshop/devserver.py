@@ -81,7 +81,7 @@ class Emulator:
 def run(host: str, port: int, environ: Mapping[str, str] | None = None) -> None:
     """Prepare everything the shop needs, then serve until Ctrl-C or SIGTERM."""
     env = dict(os.environ if environ is None else environ)
-    values = {name: env[name] for name in settings.ENV_SETTINGS if env.get(name, "").strip()}
+    values: dict[str, Any] = settings.settings_in(env)
     production = values.get("BOOKSHOP_ENV", "development").lower() == "production"
     instance = Path(values.get("INSTANCE_PATH") or "instance").resolve()
     instance.mkdir(parents=True, exist_ok=True)

@@ -1,6 +1,7 @@
 """Reconciliation: Stripe's PaymentIntents, refunds and disputes over a window, compared with the
 orders; whatever the shop missed (a dropped webhook, a refund made in the dashboard) is applied
-through the same functions the webhooks use. Running it twice changes nothing the second time."""
+through the Stripe-sync layer the webhooks use too. Running it twice changes nothing the second
+time."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
-from . import orders, payments, webhooks
+from . import orders, payments, stripe_sync
 from .models import Order
 
 log = logging.getLogger(__name__)
@@ -131,10 +132,10 @@ def _apply(
     session: Session, kind: Kind, obj: Any, intent: payments.PaymentIntent | None
 ) -> Order | None:
     if kind == Kind.PAYMENT_INTENT:
-        return webhooks.apply_payment_intent(session, obj)
+        return stripe_sync.apply_payment_intent(session, obj)
     if kind == Kind.REFUND:
-        return webhooks.apply_refund(session, obj, intent)
-    return webhooks.apply_dispute(session, obj, intent)
+        return stripe_sync.apply_refund(session, obj, intent)
+    return stripe_sync.apply_dispute(session, obj, intent)
 
 
 def _reconcile_one(session: Session, kind: Kind, obj: Any) -> Line:
@@ -148,7 +149,7 @@ def _reconcile_one(session: Session, kind: Kind, obj: Any) -> Line:
         intent = None
         if kind != Kind.PAYMENT_INTENT:
             # Its payment may be older than the window and still unrecorded: read it as well.
-            intent = webhooks.payment_if_unrecorded(session, payment.payment_intent_id)
+            intent = stripe_sync.payment_if_unrecorded(session, payment.payment_intent_id)
         session.commit()  # no transaction stays open across that call
         order = orders.lock_order(session, payment.order)
         before = _fingerprint(order)

@@ -27,6 +27,9 @@ def content_security_policy(stripe_js_url: str, stripe_api_base: str | None) -> 
     """The policy for every page, built from where Stripe.js and the Stripe API are served."""
     js_origin = origin(stripe_js_url)
     api_origin = origin(stripe_api_base) if stripe_api_base else STRIPE_API_ORIGIN
+    scripts: tuple[str, ...]
+    frames: tuple[str, ...]
+    connect: tuple[str, ...]
     if js_origin == STRIPE_JS_ORIGIN:
         scripts, frames, connect = STRIPE_SCRIPT_HOSTS, STRIPE_FRAME_HOSTS, (api_origin,)
     else:

@@ -92,7 +92,7 @@ class LiveServer:
         self._server: BaseWSGIServer = make_server(
             host, 0, app, threaded=True, request_handler=_QuietHandler
         )
-        self._server.daemon_threads = True
+        self._server.daemon_threads = True  # type: ignore[attr-defined]  # a ThreadingMixIn
         self.url = f"http://{host}:{self._server.server_port}"
         self._thread = threading.Thread(
             target=self._server.serve_forever, name="bookshop-live-server", daemon=True
@@ -134,11 +134,19 @@ def start_cart_checkout(client: FlaskClient, *lines: tuple[str, int]) -> dict[st
         "/checkout/payment-intent",
         json={
             "email": "reader@example.com",
-            "cart_version": re.search(r'data-cart-version="([^"]+)"', html).group(1),
-            "checkout_id": re.search(r'data-checkout-id="([^"]+)"', html).group(1),
+            "cart_version": _attribute(html, "data-cart-version"),
+            "checkout_id": _attribute(html, "data-checkout-id"),
         },
         headers={"X-CSRFToken": csrf_token_in(html), "Accept": "application/json"},
     )
     if response.status_code != 201:
         raise AssertionError(f"checkout did not start: {response.get_data(as_text=True)}")
-    return response.json
+    started: dict[str, Any] = response.json or {}
+    return started
+
+
+def _attribute(html: str, name: str) -> str:
+    match = re.search(rf'{name}="([^"]+)"', html)
+    if match is None:
+        raise AssertionError(f"the page has no {name}")
+    return match.group(1)

@@ -12,7 +12,7 @@ import requests
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bookshop import ordering, orders
+from bookshop import orders
 from bookshop.database import make_engine
 from bookshop.extensions import db
 from bookshop.models import Book, Order
@@ -127,7 +127,7 @@ def test_twenty_browsers_checking_out_the_last_copies_over_http(make_app, emulat
             page = browser.get(f"{server.url}/checkout/{HAMMING}", timeout=30).text
             token = csrf_token_in(page)
             checkout_id = re.search(r'data-checkout-id="([^"]+)"', page).group(1)
-            references.add(ordering.reference_for(checkout_id, app.secret_key))
+            references.add(orders.reference_for(checkout_id, app.secret_key))
             start.wait()
             response = browser.post(
                 f"{server.url}/checkout/{HAMMING}/payment-intent",

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bookshop import orders
+from bookshop.actions import canceling
 from bookshop.models import Book, Email, Order, OrderEvent, Refund, utcnow
 from bookshop.orders import (
     Balance,
@@ -221,7 +222,7 @@ def test_expiry_cancels_the_payment_intent_and_releases_the_stock(session, fake_
     )
     session.commit()
 
-    expired = orders.expire_unpaid_orders(session, utcnow())
+    expired = canceling.expire_unpaid_orders(session, utcnow())
 
     assert [o.reference for o in expired] == ["BK-TEST-0001"]
     assert order.status == S.CANCELED and fresh.status == S.PENDING_PAYMENT
@@ -239,7 +240,7 @@ def test_an_expiring_order_whose_payment_succeeded_is_paid_not_canceled(session,
     session.commit()
     fake_stripe.set_status(intent.id, "succeeded")
 
-    assert orders.expire_unpaid_orders(session, utcnow()) == []
+    assert canceling.expire_unpaid_orders(session, utcnow()) == []
     assert order.status == S.PAID
     assert stock(session, HAMMING) == 24
 

@@ -332,11 +332,11 @@ def test_a_double_submitted_refund_is_made_once(client, session, fake_stripe):
 @pytest.mark.parametrize(
     ("form", "message"),
     [
-        ({"scope": "lines", "quantity-{h}": "3"}, "You can refund at most 2"),
-        ({"scope": "lines", "quantity-{h}": "-1"}, "Please enter whole numbers"),
-        ({"scope": "lines", "quantity-{h}": "1.5"}, "Please enter whole numbers"),
-        ({"scope": "lines", "quantity-{h}": "x"}, "Please enter whole numbers"),
-        ({"scope": "lines", "quantity-{h}": "9" * 40}, "Please enter whole numbers"),
+        ({"scope": "lines", "quantity-{h}": "3"}, "Please enter 0 to 2 copies."),
+        ({"scope": "lines", "quantity-{h}": "-1"}, "Please enter 0 to 2 copies."),
+        ({"scope": "lines", "quantity-{h}": "1.5"}, "Please enter the quantity as a whole number."),
+        ({"scope": "lines", "quantity-{h}": "x"}, "Please enter the quantity as a whole number."),
+        ({"scope": "lines", "quantity-{h}": "9" * 40}, "Please enter 0 to 2 copies."),
         ({"scope": "lines", "quantity-{h}": "0"}, "Please choose at least one copy"),
         ({"scope": "lines", "quantity-999999": "1"}, "That book is not part of this order."),
         ({"scope": "lines", "quantity-abc": "1"}, "That book is not part of this order."),

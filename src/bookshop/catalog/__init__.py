@@ -30,7 +30,8 @@ class SeedResult:
 def catalog_entries() -> list[dict[str, Any]]:
     """The books as written in books.json."""
     text = resources.files(__package__).joinpath("books.json").read_text(encoding="utf-8")
-    return json.loads(text)
+    entries: list[dict[str, Any]] = json.loads(text)
+    return entries
 
 
 def seed_catalog(session: Session) -> SeedResult:
@@ -39,8 +40,9 @@ def seed_catalog(session: Session) -> SeedResult:
     created = updated = unchanged = 0
     for position, entry in enumerate(catalog_entries()):
         values = {name: entry.get(name) for name in _FIELDS}
-        values["currency"] = entry["currency"].lower()
-        values["price_amount"] = to_minor_units(entry["price"], values["currency"])
+        currency = str(entry["currency"]).lower()
+        values["currency"] = currency
+        values["price_amount"] = to_minor_units(entry["price"], currency)
         values["cover_style"] = CoverStyle.from_mapping(entry["cover"]).to_json()
         values["position"] = position
         book = existing.get(entry["slug"])

@@ -3,7 +3,6 @@ it places, and the page Stripe returns to."""
 
 from __future__ import annotations
 
-import hmac
 import logging
 import re
 import secrets
@@ -24,7 +23,8 @@ from flask import (
 from flask.typing import ResponseReturnValue
 
 from .. import cart as carts
-from .. import ordering, orders, payments
+from .. import orders
+from ..actions import paying
 from ..browser import browser_id
 from ..extensions import db
 from ..models import utcnow
@@ -51,7 +51,7 @@ def cart_checkout() -> ResponseReturnValue:
         for problem in cart.problems:
             flash(problem, "error")
         return redirect(url_for("cart.show"), 303)
-    return _page(
+    return render_checkout(
         lines=[(line.book, line.quantity, line.amount) for line in cart.lines],
         total=cart.total,
         currency=cart.currency or "",
@@ -82,7 +82,7 @@ def cart_payment_intent() -> ResponseReturnValue:
 @bp.get("/<slug>")
 def start(slug: str) -> str:
     book = book_or_404(slug)
-    return _page(
+    return render_checkout(
         lines=[(book, 1, book.price_amount)],
         total=book.price_amount,
         currency=book.currency,
@@ -116,22 +116,13 @@ def complete() -> str:
     client_secret = request.args.get("payment_intent_client_secret", "")
     if not PAYMENT_INTENT_ID.fullmatch(payment_intent_id):
         abort(404)
-    payment = orders.find_payment(db.session, payment_intent_id)
-    if payment is None:
+    returned = paying.payment_returned(db.session, payment_intent_id, client_secret)
+    if returned is None:
         abort(404)
-    # The status shown is the one Stripe reports now; query parameters such as
-    # redirect_status are never trusted.
-    intent = payments.retrieve_payment_intent(payment_intent_id)
-    if not intent.client_secret or not hmac.compare_digest(
-        client_secret.encode(), intent.client_secret.encode()
-    ):
-        abort(404)
-    order = orders.payment_updated(db.session, payment, intent)
-    db.session.commit()
-    return render_template("checkout/complete.html", intent=intent, order=order)
+    return render_template("checkout/complete.html", intent=returned.intent, order=returned.order)
 
 
-def _page(
+def render_checkout(
     lines: list[tuple[Any, int, int]],
     total: int,
     currency: str,
@@ -139,7 +130,10 @@ def _page(
     version: str,
     back: tuple[str, str],
     email: str | None = None,
+    checkout_id: str | None = None,
 ) -> str:
+    """The payment page: the lines and total, the Payment Element, and where to ask for a
+    PaymentIntent (a new checkout gets its own id, so a double submit finds its first order)."""
     return render_template(
         "checkout/checkout.html",
         lines=lines,
@@ -147,7 +141,7 @@ def _page(
         currency=currency,
         intent_url=intent_url,
         version=version,
-        checkout_id=secrets.token_urlsafe(18),
+        checkout_id=secrets.token_urlsafe(18) if checkout_id is None else checkout_id,
         back=back,
         email=email,
         return_url=url_for("checkout.complete", _external=True),
@@ -162,12 +156,12 @@ def _place(data: dict[str, Any], lines: list[orders.LineRequest]) -> tuple[Any, 
         return _invalid(exc.message, exc.field)
     checkout_id = data.get("checkout_id")
     if isinstance(checkout_id, str) and CHECKOUT_ID.fullmatch(checkout_id):
-        reference = ordering.reference_for(checkout_id, current_app.secret_key or "")
+        reference = orders.reference_for(checkout_id, str(current_app.secret_key or ""))
     else:
         reference = orders.new_reference()
     expires_at = utcnow() + timedelta(minutes=current_app.config["ORDER_EXPIRY_MINUTES"])
     try:
-        started = ordering.place_and_start_payment(
+        started = paying.place_and_start_payment(
             db.session,
             lines,
             email,

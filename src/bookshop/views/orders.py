@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import re
 import secrets
-from collections.abc import Iterable
 
 from flask import (
     Blueprint,
@@ -22,11 +21,13 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from .. import ordering, orders, payments
+from .. import orders, payments
+from ..actions import canceling, paying, refunding
 from ..browser import browser_id
 from ..extensions import db
 from ..models import Order, utcnow
 from ..orders import OrderError, OrderStatus
+from .checkout import render_checkout
 
 log = logging.getLogger(__name__)
 bp = Blueprint("orders", __name__, url_prefix="/orders")
@@ -35,7 +36,6 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 QUANTITY_FIELD = re.compile(r"quantity-(\d{1,12})")
 MY_ORDERS_LIMIT = 50
-SWEEP_LIMIT = 10
 
 
 def order_or_404(token: str) -> Order:
@@ -52,7 +52,8 @@ def my_orders() -> str:
     found: list[Order] = []
     if bid:
         query = select(Order.id).where(Order.browser_id == bid)
-        _expire_due(db.session.scalars(query.where(Order.status == OrderStatus.PENDING_PAYMENT)))
+        pending = db.session.scalars(query.where(Order.status == OrderStatus.PENDING_PAYMENT))
+        canceling.expire_due(db.session, utcnow(), pending)
         found = list(
             db.session.scalars(
                 select(Order)
@@ -67,9 +68,10 @@ def my_orders() -> str:
 @bp.get("/<token>")
 def detail(token: str) -> str:
     order = order_or_404(token)
-    _expire_due([order.id] if order.status == OrderStatus.PENDING_PAYMENT else [])
-    if any(r.status == orders.RefundStatus.PENDING for r in order.refunds):
-        ordering.retry_pending_refunds(db.session, order)
+    canceling.expire_due(
+        db.session, utcnow(), [order.id] if order.status == OrderStatus.PENDING_PAYMENT else []
+    )
+    refunding.retry_pending_refunds(db.session, order)
     db.session.refresh(order)
     return render_template("orders/detail.html", **_facts(order))
 
@@ -78,21 +80,19 @@ def detail(token: str) -> str:
 def pay(token: str) -> ResponseReturnValue:
     order = order_or_404(token)
     if order.status == OrderStatus.PENDING_PAYMENT:
-        _expire_due([order.id])
+        canceling.expire_due(db.session, utcnow(), [order.id])
     if order.status != OrderStatus.PENDING_PAYMENT:
         flash("This order is not waiting for payment.", "error")
         return redirect(url_for("orders.detail", token=token), 303)
-    return render_template(
-        "checkout/checkout.html",
+    return render_checkout(
         lines=[(line.book, line.quantity, line.line_amount) for line in order.lines],
         total=order.total_amount,
         currency=order.currency,
         intent_url=url_for("orders.payment_intent", token=token),
         version="",
-        checkout_id="",
         back=(f"Order {order.reference}", url_for("orders.detail", token=token)),
         email=order.email,
-        return_url=url_for("checkout.complete", _external=True),
+        checkout_id="",
     )
 
 
@@ -100,7 +100,7 @@ def pay(token: str) -> ResponseReturnValue:
 def payment_intent(token: str) -> ResponseReturnValue:
     order = order_or_404(token)
     try:
-        intent = ordering.resume_payment(db.session, order)
+        intent = paying.resume_payment(db.session, order)
     except OrderError as exc:
         db.session.rollback()
         return jsonify(error={"status": 409, "message": exc.message, "field": None}), 409
@@ -120,7 +120,7 @@ def confirm_cancel(token: str) -> ResponseReturnValue:
 def cancel(token: str) -> ResponseReturnValue:
     order = order_or_404(token)
     try:
-        ordering.cancel_order(db.session, order)
+        canceling.cancel_order(db.session, order)
     except OrderError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -168,7 +168,7 @@ def refund(token: str) -> ResponseReturnValue:
     try:
         if not _refund_allowed(order, quiet=True):
             raise OrderError("This order cannot be refunded any more.")
-        row = ordering.request_refund(
+        row = refunding.request_refund(
             db.session,
             order,
             _requested_quantities(order),
@@ -204,14 +204,14 @@ def _facts(order: Order) -> dict[str, object]:
         "refundable": orders.refundable_quantities(order),
         "can_pay": order.status == OrderStatus.PENDING_PAYMENT,
         "can_cancel": order.status == OrderStatus.PENDING_PAYMENT,
-        "can_refund": ordering.can_request_refund(order, window, now),
-        "refund_deadline": ordering.refund_deadline(order, window),
+        "can_refund": orders.can_request_refund(order, window, now),
+        "refund_deadline": orders.refund_deadline(order, window),
     }
 
 
 def _refund_allowed(order: Order, quiet: bool = False) -> bool:
     window = current_app.config["REFUND_WINDOW_DAYS"]
-    if ordering.can_request_refund(order, window, utcnow()):
+    if orders.can_request_refund(order, window, utcnow()):
         return True
     if not quiet:
         flash("This order cannot be refunded.", "error")
@@ -225,7 +225,7 @@ def _requested_quantities(order: Order) -> dict[int, int] | None:
         return None
     if scope != "lines":
         raise OrderError("Please choose what to refund.")
-    line_ids = {line.id for line in order.lines}
+    line_quantities = {line.id: line.quantity for line in order.lines}
     quantities: dict[int, int] = {}
     for name, raw in request.form.items():
         match = QUANTITY_FIELD.fullmatch(name)
@@ -234,12 +234,10 @@ def _requested_quantities(order: Order) -> dict[int, int] | None:
         if match is None:
             continue
         line_id = int(match.group(1))
-        if line_id not in line_ids:
+        if line_id not in line_quantities:
             raise OrderError("That book is not part of this order.", field="quantity")
-        text = raw.strip() or "0"
-        if not text.isdigit() or len(text) > 6:
-            raise OrderError("Please enter whole numbers of copies to refund.", field="quantity")
-        quantities[line_id] = int(text)
+        limit = line_quantities[line_id]
+        quantities[line_id] = orders.parse_quantity(raw.strip() or "0", limit, minimum=0)
     return quantities
 
 
@@ -248,16 +246,3 @@ def _expected_amount() -> int:
     if not raw.isdigit() or len(raw) > 12:
         raise OrderError("Please review the refund again before confirming it.")
     return int(raw)
-
-
-def _expire_due(order_ids: Iterable[int]) -> None:
-    """Expire these orders if their time is up (no background work in the web process)."""
-    ids = list(order_ids)
-    try:
-        if ids:
-            orders.expire_unpaid_orders(db.session, utcnow(), order_ids=ids)
-        # A few of anyone's overdue orders too, so abandoned stock returns between CLI runs.
-        orders.expire_unpaid_orders(db.session, utcnow(), limit=SWEEP_LIMIT)
-    except payments.PaymentError as exc:
-        db.session.rollback()
-        log.warning("expiry skipped: %s", exc)

@@ -38,4 +38,5 @@ def cover(slug: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = 86400
     response.add_etag()
-    return response.make_conditional(request)
+    response.make_conditional(request)
+    return response

@@ -1,17 +1,43 @@
-"""Every call to Stripe: small functions taking and returning plain values. Nothing else imports
-stripe."""
+"""Every call to Stripe: small functions taking and returning plain values. The only module that
+imports stripe."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import stripe
 from flask import Flask, current_app
+from stripe.params import (
+    DisputeListParams,
+    PaymentIntentCreateParams,
+    PaymentIntentListParams,
+    RefundCreateParams,
+    RefundListParams,
+    WebhookEndpointCreateParams,
+)
+
+from .errors import (
+    CardDeclined,
+    InvalidPaymentRequest,
+    InvalidWebhook,
+    PaymentError,
+    PaymentNotFound,
+    PaymentUnavailable,
+)
+from .objects import (
+    Dispute,
+    Event,
+    PaymentIntent,
+    Refund,
+    WebhookEndpoint,
+    dispute_from_dict,
+    event_from_payload,
+    payment_intent_from_dict,
+    refund_from_dict,
+)
 
 # The SDK's own pinned API version, stated so an SDK upgrade is a visible change here.
 API_VERSION = stripe.api_version
@@ -19,114 +45,6 @@ MAX_NETWORK_RETRIES = 2
 # How old a webhook's signed timestamp may be, in seconds (Stripe's own default): older is a replay.
 WEBHOOK_TOLERANCE = 300
 _EXTENSION_KEY = "bookshop.stripe"
-
-GENERIC_DECLINE = "Your payment was not accepted. Please try another card."
-UNAVAILABLE = "Payments are unavailable right now. Please try again in a few minutes."
-
-
-class PaymentError(Exception):
-    """A payment could not go ahead; `user_message` is safe to show, `str()` is for the log."""
-
-    user_message = "Something went wrong with the payment. Please try again."
-
-    def __init__(self, detail: str, user_message: str | None = None) -> None:
-        super().__init__(detail)
-        if user_message:
-            self.user_message = user_message
-
-
-class PaymentUnavailable(PaymentError):
-    """Stripe cannot be reached or is failing (connection, timeout, 5xx, 429, bad credentials)."""
-
-    user_message = UNAVAILABLE
-
-
-class CardDeclined(PaymentError):
-    """The card issuer or Stripe declined the card."""
-
-    user_message = GENERIC_DECLINE
-
-    def __init__(self, detail: str, user_message: str | None, decline_code: str | None) -> None:
-        super().__init__(detail, user_message)
-        self.decline_code = decline_code
-
-
-class PaymentNotFound(PaymentError):
-    """Stripe has no such object (or it belongs to another account)."""
-
-    user_message = "We could not find that payment."
-
-
-class InvalidPaymentRequest(PaymentError):
-    """Stripe refused the request as malformed: a bug on the shop's side, not the customer's."""
-
-
-class InvalidWebhook(PaymentError):
-    """A webhook whose signature or body does not check out."""
-
-
-@dataclass(frozen=True)
-class PaymentIntent:
-    """The parts of a Stripe PaymentIntent the shop uses."""
-
-    id: str
-    status: str
-    amount: int
-    amount_received: int
-    currency: str
-    metadata: Mapping[str, str]
-    receipt_email: str | None
-    client_secret: str | None = field(default=None, repr=False)  # never logged
-    last_error_message: str | None = None
-
-
-@dataclass(frozen=True)
-class Refund:
-    """The parts of a Stripe Refund the shop uses."""
-
-    id: str
-    amount: int
-    currency: str
-    status: str  # pending | requires_action | succeeded | failed | canceled
-    payment_intent: str | None
-    charge: str | None
-    reason: str | None
-    metadata: Mapping[str, str]
-
-
-@dataclass(frozen=True)
-class Dispute:
-    """The parts of a Stripe Dispute the shop uses."""
-
-    id: str
-    amount: int
-    currency: str
-    status: str  # warning_needs_response | needs_response | under_review | won | lost | ...
-    reason: str | None
-    payment_intent: str | None
-    charge: str | None
-
-
-@dataclass(frozen=True)
-class WebhookEndpoint:
-    """A registered webhook endpoint; `secret` only comes back when it is created."""
-
-    id: str
-    url: str
-    secret: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True)
-class Event:
-    """A verified webhook event."""
-
-    id: str
-    type: str
-    object_id: str | None
-    object_type: str | None
-    created: int = 0  # Stripe's `created`, Unix seconds
-    object: Mapping[str, Any] = field(default_factory=dict, repr=False)  # data.object
-    payload: str = field(default="", repr=False)  # the body exactly as received
 
 
 def init_app(app: Flask) -> None:
@@ -155,7 +73,8 @@ def build_client(secret_key: str, api_base: str | None, timeout: float) -> strip
 
 
 def _client() -> stripe.StripeClient:
-    return current_app.extensions[_EXTENSION_KEY]
+    client: stripe.StripeClient = current_app.extensions[_EXTENSION_KEY]
+    return client
 
 
 def create_payment_intent(
@@ -167,7 +86,7 @@ def create_payment_intent(
     description: str | None = None,
 ) -> PaymentIntent:
     """Create a PaymentIntent that accepts the payment methods enabled in the dashboard."""
-    params: dict[str, Any] = {
+    params: PaymentIntentCreateParams = {
         "amount": amount,
         "currency": currency,
         "automatic_payment_methods": {"enabled": True},
@@ -193,7 +112,7 @@ def cancel_payment_intent(
     payment_intent_id: str, reason: str = "abandoned", idempotency_key: str | None = None
 ) -> PaymentIntent:
     """Cancel a PaymentIntent so it can never take money; InvalidPaymentRequest if too late."""
-    options = {"idempotency_key": idempotency_key} if idempotency_key else {}
+    options: stripe.RequestOptions = {"idempotency_key": idempotency_key} if idempotency_key else {}
     with _translated_errors():
         intent = _client().v1.payment_intents.cancel(
             payment_intent_id, {"cancellation_reason": reason}, options
@@ -209,7 +128,7 @@ def create_refund(
     reason: str | None = "requested_by_customer",
 ) -> Refund:
     """Return `amount` of a PaymentIntent's money to the customer."""
-    params: dict[str, Any] = {
+    params: RefundCreateParams = {
         "payment_intent": payment_intent_id,
         "amount": amount,
         "metadata": dict(metadata),
@@ -237,7 +156,10 @@ def retrieve_dispute(dispute_id: str) -> Dispute:
 
 def list_payment_intents(created_gte: int, created_lt: int) -> Iterator[PaymentIntent]:
     """Every PaymentIntent created in [created_gte, created_lt) (Unix seconds), page by page."""
-    params = {"created": {"gte": created_gte, "lt": created_lt}, "limit": 100}
+    params: PaymentIntentListParams = {
+        "created": {"gte": created_gte, "lt": created_lt},
+        "limit": 100,
+    }
     with _translated_errors():
         for intent in _client().v1.payment_intents.list(params).auto_paging_iter():
             yield _payment_intent(intent)
@@ -249,7 +171,7 @@ def list_refunds(
     payment_intent_id: str | None = None,
 ) -> Iterator[Refund]:
     """Refunds created in a window, or every refund of one PaymentIntent, page by page."""
-    params: dict[str, Any] = {"limit": 100}
+    params: RefundListParams = {"limit": 100}
     if created_gte is not None and created_lt is not None:
         params["created"] = {"gte": created_gte, "lt": created_lt}
     if payment_intent_id:
@@ -261,44 +183,10 @@ def list_refunds(
 
 def list_disputes(created_gte: int, created_lt: int) -> Iterator[Dispute]:
     """Every dispute created in [created_gte, created_lt) (Unix seconds), page by page."""
-    params = {"created": {"gte": created_gte, "lt": created_lt}, "limit": 100}
+    params: DisputeListParams = {"created": {"gte": created_gte, "lt": created_lt}, "limit": 100}
     with _translated_errors():
         for dispute in _client().v1.disputes.list(params).auto_paging_iter():
             yield dispute_from_dict(dispute.to_dict())
-
-
-def refund_from_dict(data: Mapping[str, Any]) -> Refund:
-    """A Refund from Stripe's JSON (an API answer or a webhook's data.object)."""
-    return Refund(
-        id=data["id"],
-        amount=data["amount"],
-        currency=data["currency"],
-        status=data.get("status") or "pending",
-        payment_intent=_id_of(data.get("payment_intent")),
-        charge=_id_of(data.get("charge")),
-        reason=data.get("reason"),
-        metadata=dict(data.get("metadata") or {}),
-    )
-
-
-def dispute_from_dict(data: Mapping[str, Any]) -> Dispute:
-    """A Dispute from Stripe's JSON (an API answer or a webhook's data.object)."""
-    return Dispute(
-        id=data["id"],
-        amount=data["amount"],
-        currency=data["currency"],
-        status=data["status"],
-        reason=data.get("reason"),
-        payment_intent=_id_of(data.get("payment_intent")),
-        charge=_id_of(data.get("charge")),
-    )
-
-
-def _id_of(value: Any) -> str | None:
-    # Expandable fields are an id, an expanded object, or null.
-    if isinstance(value, Mapping):
-        return value.get("id")
-    return value or None
 
 
 def list_webhook_endpoints() -> list[WebhookEndpoint]:
@@ -311,7 +199,8 @@ def list_webhook_endpoints() -> list[WebhookEndpoint]:
 def create_webhook_endpoint(url: str, events: list[str]) -> WebhookEndpoint:
     """Register a URL for events; the returned secret is shown only this once."""
     with _translated_errors():
-        endpoint = _client().v1.webhook_endpoints.create({"url": url, "enabled_events": events})
+        params = cast(WebhookEndpointCreateParams, {"url": url, "enabled_events": events})
+        endpoint = _client().v1.webhook_endpoints.create(params)
     data = endpoint.to_dict()
     return WebhookEndpoint(id=data["id"], url=data["url"], secret=data.get("secret"))
 
@@ -346,51 +235,8 @@ def verify_webhook(
     return event_from_payload(text)
 
 
-def event_from_payload(payload: str) -> Event:
-    """An Event from a webhook body whose signature was checked (now, or when it was stored)."""
-    try:
-        event = json.loads(payload)
-        obj = event["data"]["object"]
-        if event.get("object") != "event" or not isinstance(obj, dict):
-            raise ValueError("not an event")
-        return Event(
-            id=str(event["id"]),
-            type=str(event["type"]),
-            object_id=obj.get("id"),
-            object_type=obj.get("object"),
-            created=int(event.get("created") or 0),
-            object=obj,
-            payload=payload,
-        )
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
-        raise InvalidWebhook(f"unreadable payload: {type(exc).__name__}") from None
-
-
 def _payment_intent(obj: Any) -> PaymentIntent:
     return payment_intent_from_dict(obj.to_dict())
-
-
-def payment_intent_from_dict(intent: Mapping[str, Any]) -> PaymentIntent:
-    """A PaymentIntent from Stripe's JSON (an API answer or a webhook's data.object)."""
-    last_error = intent.get("last_payment_error")
-    return PaymentIntent(
-        id=intent["id"],
-        status=intent["status"],
-        amount=intent["amount"],
-        amount_received=intent.get("amount_received") or 0,
-        currency=intent["currency"],
-        metadata=dict(intent.get("metadata") or {}),
-        receipt_email=intent.get("receipt_email"),
-        client_secret=intent.get("client_secret"),
-        last_error_message=_safe_error_message(last_error) if last_error else None,
-    )
-
-
-def _safe_error_message(error: Mapping[str, Any]) -> str:
-    # Card errors carry a message written for customers; anything else gets our own words.
-    if error.get("type") == "card_error" and error.get("message"):
-        return str(error["message"])
-    return GENERIC_DECLINE
 
 
 @contextmanager

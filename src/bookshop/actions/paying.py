@@ -1,0 +1,189 @@
+"""Paying: place an order and start its payment, resume paying an unpaid order, and the customer's
+return from Stripe."""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import orders, payments
+from ..models import Order
+from ..orders import LineRequest, OrderError, OrderStatus
+from ..payments import PAYABLE_INTENT_STATUSES
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Started:
+    """An order with a PaymentIntent the customer can pay now."""
+
+    order: Order
+    intent: payments.PaymentIntent
+
+
+@dataclass(frozen=True)
+class Returned:
+    """What the customer's return from Stripe shows: the PaymentIntent now, and its order."""
+
+    order: Order
+    intent: payments.PaymentIntent
+
+
+def place_and_start_payment(
+    session: Session,
+    lines: Sequence[LineRequest],
+    email: str,
+    *,
+    reference: str,
+    browser_id: str | None,
+    expires_at: datetime,
+) -> Started:
+    """Create the PaymentIntent, then place the order (reserving stock) in one short transaction.
+
+    A Stripe failure leaves nothing behind. Out of stock: the new PaymentIntent is canceled and
+    OutOfStock raised. The same reference twice (a double submit) returns the first order.
+    """
+    lines = orders.merge_lines(lines)
+    total, currency = orders.price_lines(lines)
+    for line in lines:  # a quick check first, so most sold-out attempts never reach Stripe
+        if orders.stock_left(session, line.book.id) < line.quantity:
+            error = orders.out_of_stock(session, line.book)
+            session.rollback()
+            raise error
+    existing = orders.find_order_by_reference(session, reference)
+    if existing is not None:
+        return _already_placed(session, existing, browser_id)
+    session.rollback()  # end the read transaction: nothing is held across the network call
+
+    intent = _create_intent(reference, lines, total, currency, email, attempt=1)
+    try:
+        order = orders.place_order(
+            session, lines, email, reference, browser_id=browser_id, expires_at=expires_at
+        )
+        orders.payment_started(session, order, intent)
+        session.commit()
+    except orders.OutOfStock:
+        session.rollback()
+        _cancel_quietly(intent.id)
+        raise
+    except IntegrityError:
+        # The same checkout submitted twice at once: the other request placed the order.
+        session.rollback()
+        existing = orders.find_order_by_reference(session, reference)
+        if existing is None:
+            raise
+        return _already_placed(session, existing, browser_id)
+    log.info("order %s placed: %s %s, payment %s", reference, total, currency, intent.id)
+    return Started(order, intent)
+
+
+def resume_payment(session: Session, order: Order) -> payments.PaymentIntent:
+    """A PaymentIntent the customer can pay for an unpaid order: the current one while Stripe
+    lets it be paid and its amount is the order's total, otherwise a new one (the old one is
+    canceled)."""
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise OrderError(_not_payable_message(order))
+    current = order.payments[-1] if order.payments else None
+    if current is not None:
+        intent = payments.retrieve_payment_intent(current.payment_intent_id)
+        orders.payment_updated(session, current, intent)
+        session.commit()
+        if order.status != OrderStatus.PENDING_PAYMENT:
+            raise OrderError(_not_payable_message(order))
+        # The recorded status, not the read: a PaymentIntent known to be canceled is never reused.
+        if (
+            current.status in PAYABLE_INTENT_STATUSES
+            and intent.amount == order.total_amount
+            and intent.currency == order.currency
+        ):
+            return intent
+    session.commit()
+    attempt = len(order.payments) + 1
+    lines = [LineRequest(line.book, line.quantity) for line in order.lines]
+    intent = _create_intent(
+        order.reference, lines, order.total_amount, order.currency, order.email, attempt
+    )
+    orders.payment_started(session, order, intent)
+    session.commit()
+    if current is not None and current.status in PAYABLE_INTENT_STATUSES:
+        # Replaced: cancel the old one so it can never take money as well.
+        try:
+            old = payments.cancel_payment_intent(
+                current.payment_intent_id,
+                reason="duplicate",
+                idempotency_key=f"cancel-{current.payment_intent_id}",
+            )
+            orders.payment_mirrored(current, old)
+            session.commit()
+        except payments.PaymentError as exc:
+            log.warning("order %s: old payment %s not canceled: %s", order.reference, current, exc)
+    log.info("order %s: new payment %s (attempt %d)", order.reference, intent.id, attempt)
+    return intent
+
+
+def payment_returned(
+    session: Session, payment_intent_id: str, client_secret: str
+) -> Returned | None:
+    """The customer is back from paying: the PaymentIntent as Stripe reports it now (never the
+    URL's redirect_status) applied to its order; None unless the id is the shop's and the client
+    secret matches."""
+    payment = orders.find_payment(session, payment_intent_id)
+    session.commit()  # no transaction stays open across the call to Stripe
+    if payment is None:
+        return None
+    intent = payments.retrieve_payment_intent(payment_intent_id)
+    if not intent.client_secret or not hmac.compare_digest(
+        client_secret.encode(), intent.client_secret.encode()
+    ):
+        return None
+    order = orders.payment_updated(session, payment, intent)
+    session.commit()
+    return Returned(order, intent)
+
+
+def _create_intent(
+    reference: str,
+    lines: Sequence[LineRequest],
+    total: int,
+    currency: str,
+    email: str,
+    attempt: int,
+) -> payments.PaymentIntent:
+    metadata, description = orders.payment_description(reference, lines)
+    return payments.create_payment_intent(
+        amount=total,
+        currency=currency,
+        metadata=metadata,
+        receipt_email=email,
+        idempotency_key=orders.payment_key(reference, total, currency, attempt),
+        description=description,
+    )
+
+
+def _already_placed(session: Session, order: Order, browser_id: str | None) -> Started:
+    if order.browser_id != browser_id:
+        raise OrderError("Please reload the page and try again.")
+    return Started(order, resume_payment(session, order))
+
+
+def _cancel_quietly(payment_intent_id: str) -> None:
+    try:
+        payments.cancel_payment_intent(payment_intent_id, reason="abandoned")
+    except payments.PaymentError as exc:
+        log.warning("payment %s for a sold-out order not canceled: %s", payment_intent_id, exc)
+
+
+def _not_payable_message(order: Order) -> str:
+    status = OrderStatus(order.status)
+    if status == OrderStatus.CANCELED:
+        return "This order was canceled, so it can no longer be paid."
+    if status == OrderStatus.PROCESSING:
+        return "Your bank is still confirming the payment for this order."
+    return "This order is already paid."

@@ -1,0 +1,105 @@
+"""The orders domain: statuses and their one transition function, order lines, stock, the refund
+ledger, disputes, and what follows from a payment. It never calls Stripe and never commits:
+callers (the actions and the Stripe-sync layer) do both."""
+
+from .disputes import dispute_updated
+from .errors import IllegalTransition, OrderChanged, OrderError, OutOfStock
+from .ledger import (
+    Balance,
+    RefundPlan,
+    balance,
+    can_request_refund,
+    paid_at,
+    plan_refund,
+    refund_deadline,
+    refundable_quantities,
+    refunded_quantities,
+)
+from .lines import (
+    MAX_QUANTITY,
+    LineRequest,
+    describe_lines,
+    merge_lines,
+    new_reference,
+    normalise_email,
+    parse_quantity,
+    payment_description,
+    price_lines,
+    reference_for,
+)
+from .lookup import find_order_by_reference, find_order_by_token, find_payment, paid_payment
+from .placing import (
+    order_canceled,
+    order_expired,
+    payment_key,
+    payment_mirrored,
+    payment_started,
+    payment_updated,
+    place_order,
+)
+from .refunds import refund_requested, refund_status_changed, refund_updated
+from .statuses import (
+    REFUNDABLE,
+    TRANSITIONS,
+    UNPAID,
+    OrderStatus,
+    RefundStatus,
+    compare_and_set_status,
+    lock_order,
+    transition,
+)
+from .stock import out_of_stock, out_of_stock_message, release_stock, reserve_stock, stock_left
+
+__all__ = [
+    "MAX_QUANTITY",
+    "REFUNDABLE",
+    "TRANSITIONS",
+    "UNPAID",
+    "Balance",
+    "IllegalTransition",
+    "LineRequest",
+    "OrderChanged",
+    "OrderError",
+    "OrderStatus",
+    "OutOfStock",
+    "RefundPlan",
+    "RefundStatus",
+    "balance",
+    "can_request_refund",
+    "compare_and_set_status",
+    "describe_lines",
+    "dispute_updated",
+    "find_order_by_reference",
+    "find_order_by_token",
+    "find_payment",
+    "lock_order",
+    "merge_lines",
+    "new_reference",
+    "normalise_email",
+    "order_canceled",
+    "order_expired",
+    "out_of_stock",
+    "out_of_stock_message",
+    "paid_at",
+    "paid_payment",
+    "parse_quantity",
+    "payment_description",
+    "payment_key",
+    "payment_mirrored",
+    "payment_started",
+    "payment_updated",
+    "place_order",
+    "plan_refund",
+    "price_lines",
+    "reference_for",
+    "refund_deadline",
+    "refund_requested",
+    "refund_status_changed",
+    "refund_updated",
+    "refundable_quantities",
+    "refunded_quantities",
+    "release_stock",
+    "reserve_stock",
+    "stock_left",
+    "transition",
+]

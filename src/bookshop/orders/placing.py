@@ -1,0 +1,167 @@
+"""Placing an order, and what follows from Stripe's news of its payment: paid, processing,
+failed, canceled; and canceling or expiring an unpaid order."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from .. import mailer
+from ..models import Order, OrderEvent, OrderLine, Payment
+from ..payments.objects import FINAL_INTENT_STATUSES, IntentStatus, PaymentIntent
+from .lines import LineRequest, merge_lines, price_lines
+from .statuses import UNPAID, OrderStatus, lock_order, transition
+from .stock import out_of_stock, release_stock, reserve_stock
+
+log = logging.getLogger(__name__)
+
+
+def place_order(
+    session: Session,
+    lines: Sequence[LineRequest],
+    email: str,
+    reference: str,
+    *,
+    browser_id: str | None = None,
+    expires_at: datetime | None = None,
+) -> Order:
+    """A customer commits to buy: stock is reserved and the order waits for payment.
+
+    Raises OutOfStock when a line cannot be reserved; the caller must then roll back, which
+    returns the lines reserved before it.
+    """
+    lines = merge_lines(lines)
+    total, currency = price_lines(lines)
+    # Reserve in book id order: two orders for the same books never wait on each other in a cycle.
+    for line in sorted(lines, key=lambda line: line.book.id):
+        if not reserve_stock(session, line.book, line.quantity):
+            raise out_of_stock(session, line.book)
+    order = Order(
+        reference=reference,
+        email=email,
+        currency=currency,
+        total_amount=total,
+        status=OrderStatus.PENDING_PAYMENT,
+        browser_id=browser_id,
+        expires_at=expires_at,
+        lines=[
+            OrderLine(
+                book=line.book,
+                title=line.book.title,
+                unit_amount=line.book.price_amount,
+                quantity=line.quantity,
+            )
+            for line in lines
+        ],
+    )
+    session.add(order)
+    session.add(OrderEvent(order=order, from_status=None, to_status=order.status, note="placed"))
+    return order
+
+
+def payment_key(reference: str, amount: int, currency: str, attempt: int) -> str:
+    """The idempotency key of an order's n-th PaymentIntent: the order, its amount, the attempt."""
+    return f"order-{reference}-{amount}{currency}-pi-{attempt}"
+
+
+def payment_started(session: Session, order: Order, intent: PaymentIntent) -> Payment:
+    """A PaymentIntent was created for the order."""
+    payment = Payment(
+        order=order,
+        payment_intent_id=intent.id,
+        amount=intent.amount,
+        amount_received=intent.amount_received,
+        currency=intent.currency,
+        status=intent.status,
+    )
+    session.add(payment)
+    return payment
+
+
+def payment_updated(
+    session: Session, payment: Payment, intent: PaymentIntent, *, order_locked: bool = False
+) -> Order:
+    """Stripe reported the PaymentIntent's state: mirror it and move the order.
+
+    A payment never moves backwards: once succeeded or canceled (states Stripe never leaves),
+    an older report read before that news arrived changes nothing, whichever path brings it
+    (return page, webhook, reconciliation, resume).
+
+    `order_locked`: the caller already holds the order's lock and read the payment and the order
+    after taking it, so neither needs locking or reloading again.
+    """
+    # The return page and a webhook may report the same payment at once: they take turns on
+    # the order (always locked before its payments, refunds and disputes, so never a deadlock).
+    if not order_locked:
+        lock_order(session, payment.order)
+        session.expire(payment)  # read it again as it is now that the lock is held
+    order = payment.order
+    if not payment_mirrored(payment, intent):
+        return order
+    current = OrderStatus(order.status)
+    if intent.status == IntentStatus.SUCCEEDED:
+        _payment_succeeded(session, order, intent)
+    elif intent.status == IntentStatus.PROCESSING and current == OrderStatus.PENDING_PAYMENT:
+        transition(session, order, OrderStatus.PROCESSING, f"payment {intent.id} processing")
+    elif (
+        intent.status == IntentStatus.REQUIRES_PAYMENT_METHOD and current == OrderStatus.PROCESSING
+    ):
+        transition(session, order, OrderStatus.PENDING_PAYMENT, f"payment {intent.id} failed")
+    elif intent.status == IntentStatus.CANCELED and current in UNPAID:
+        # A PaymentIntent replaced by a newer one is canceled too: only the last one standing
+        # cancels the order.
+        if all(p.status == IntentStatus.CANCELED for p in order.payments):
+            order_canceled(session, order, f"payment {intent.id} canceled")
+    return order
+
+
+def payment_mirrored(payment: Payment, intent: PaymentIntent) -> bool:
+    """Copy Stripe's state onto the payment row; False (nothing changed) when the row already
+    holds a final state and the report is older."""
+    if payment.status in FINAL_INTENT_STATUSES and intent.status != payment.status:
+        log.info("payment %s is %s; %s is out of date", intent.id, payment.status, intent.status)
+        return False
+    payment.status = intent.status
+    payment.amount_received = intent.amount_received
+    return True
+
+
+def _payment_succeeded(session: Session, order: Order, intent: PaymentIntent) -> None:
+    if OrderStatus(order.status) not in UNPAID:
+        if order.status == OrderStatus.CANCELED:
+            # Money arrived for an order given up (and its stock released): a person must look.
+            log.error("order %s: payment %s succeeded after cancel", order.reference, intent.id)
+        return  # already paid (or later): a repeated confirmation changes nothing
+    if intent.currency != order.currency or intent.amount_received < order.total_amount:
+        # Never mark paid on a short or foreign-currency payment; someone must look at it.
+        log.error(
+            "order %s: payment %s received %s %s for a total of %s %s; not marked paid",
+            order.reference,
+            intent.id,
+            intent.amount_received,
+            intent.currency,
+            order.total_amount,
+            order.currency,
+        )
+        return
+    if transition(session, order, OrderStatus.PAID, f"payment {intent.id} succeeded"):
+        # The reserved stock is now sold: nothing to move. One email, whoever got here first.
+        mailer.queue_order_paid(session, order)
+
+
+def order_canceled(session: Session, order: Order, cause: str) -> Order:
+    """The order was given up before payment: canceled, its stock back on the shelf."""
+    if order.status == OrderStatus.CANCELED:
+        return order
+    transition(session, order, OrderStatus.CANCELED, cause)  # refuses paid orders; one winner
+    for line in order.lines:
+        release_stock(session, line.book_id, line.quantity)
+    return order
+
+
+def order_expired(session: Session, order: Order) -> Order:
+    """The order was not paid in time: canceled by expiry, its stock back on the shelf."""
+    return order_canceled(session, order, "expired: not paid in time")

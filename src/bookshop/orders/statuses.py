@@ -1,0 +1,108 @@
+"""Order and refund-ledger statuses, the one function that moves an order, and the order lock."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from ..database import rows_matched
+from ..models import Order, OrderEvent, Refund
+from .errors import IllegalTransition, OrderChanged
+
+
+class OrderStatus(StrEnum):
+    """Where an order stands; every change goes through transition()."""
+
+    PENDING_PAYMENT = "pending_payment"  # placed, stock reserved, waiting for the customer to pay
+    PROCESSING = "processing"  # payment submitted, the bank has not confirmed it yet
+    PAID = "paid"  # the money was received; the stock is sold
+    CANCELED = "canceled"  # given up before any money was taken (customer or expiry); stock back
+    PARTIALLY_REFUNDED = "partially_refunded"  # paid, then part of the money was returned
+    REFUNDED = "refunded"  # paid, then all of the money was returned
+    DISPUTED = "disputed"  # the cardholder disputed the payment; the bank holds the money
+    WON = "won"  # the dispute was decided for the shop: the money stays
+    LOST = "lost"  # the dispute was decided for the cardholder: the money is gone
+
+
+# The legal moves. Anything else is a bug or an out-of-order message and is refused.
+TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
+    OrderStatus.PENDING_PAYMENT: frozenset(
+        {OrderStatus.PROCESSING, OrderStatus.PAID, OrderStatus.CANCELED}
+    ),
+    OrderStatus.PROCESSING: frozenset(
+        {OrderStatus.PAID, OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELED}
+    ),
+    OrderStatus.PAID: frozenset(
+        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.DISPUTED}
+    ),
+    OrderStatus.PARTIALLY_REFUNDED: frozenset(
+        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.DISPUTED}
+    ),
+    OrderStatus.DISPUTED: frozenset({OrderStatus.WON, OrderStatus.LOST}),
+    OrderStatus.CANCELED: frozenset(),
+    OrderStatus.REFUNDED: frozenset(),
+    OrderStatus.WON: frozenset(),
+    OrderStatus.LOST: frozenset(),
+}
+# Waiting for money: the stock is reserved and the order may still be paid, canceled or expire.
+UNPAID = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PROCESSING})
+# Money was taken and may be (partly) returned.
+REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED})
+
+
+class RefundStatus(StrEnum):
+    """A refund ledger row's state (Stripe's requires_action counts as pending)."""
+
+    PENDING = "pending"  # asked for; counts against what is refundable until it settles
+    SUCCEEDED = "succeeded"  # the money went back
+    FAILED = "failed"  # the money could not be returned
+    CANCELED = "canceled"  # withdrawn before it happened
+
+
+def compare_and_set_status(session: Session, row: Order | Refund, current: str, to: str) -> bool:
+    """Move row's status in the database only if it still is `current`; False (row refreshed)
+    when someone else moved it first, so that the side effects of a move happen once."""
+    session.flush()
+    model = type(row)
+    result = session.execute(
+        update(model)
+        .where(model.id == row.id, model.status == current)
+        .values(status=to)
+        .execution_options(synchronize_session="evaluate")
+    )
+    if rows_matched(result) != 1:
+        session.refresh(row)
+        return False
+    return True
+
+
+def transition(session: Session, order: Order, to: OrderStatus, note: str = "") -> bool:
+    """Move an order to a new status and record it; False when it is already there.
+
+    The move is a compare-and-set on the stored status, so two processes racing to move the
+    same order cannot both win: the loser gets OrderChanged and changes nothing.
+    """
+    current = OrderStatus(order.status)
+    if current == to and to not in TRANSITIONS[current]:
+        return False
+    if to not in TRANSITIONS[current]:
+        raise IllegalTransition(f"order {order.reference}: {current} -> {to} is not allowed")
+    if not compare_and_set_status(session, order, current, to):
+        raise OrderChanged()
+    session.add(OrderEvent(order=order, from_status=current, to_status=to, note=note[:500]))
+    return True
+
+
+def lock_order(session: Session, order: Order) -> Order:
+    """Hold the order's row until commit (a no-op UPDATE works as SELECT … FOR UPDATE on both
+    databases), then reload it so amounts are computed from the latest ledger."""
+    session.execute(
+        update(Order)
+        .where(Order.id == order.id)
+        .values(updated_at=Order.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire(order)
+    return order
