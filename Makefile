@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml constraints.txt
 
 ## run: the shop on http://localhost:$${PORT:-5000} (SQLite, and the emulator when no Stripe key is set)
 run: $(STAMP)
-	$(PY) -m bookshop run
+	$(PY) -m bookshop_dev
 
 ## emulator: the Stripe emulator alone on port 12111
 emulator: $(STAMP)

@@ -1,4 +1,5 @@
-"""The command line: `python -m bookshop run | migrate | seed | expire-orders | send-emails …`."""
+"""The command line: `python -m bookshop migrate | seed | reconcile | reprocess-events |
+expire-orders | send-emails`."""
 
 from __future__ import annotations
 
@@ -21,20 +22,6 @@ from . import config as settings
 @click.group()
 def cli() -> None:
     """Bookshop: an online bookshop that takes payments through Stripe."""
-
-
-@cli.command()
-@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
-@click.option("--port", envvar="PORT", default=5000, type=int, show_default=True)
-def run(host: str, port: int) -> None:
-    """Migrate, load the catalog and serve the shop."""
-    from .devserver import RunError
-    from .devserver import run as run_shop
-
-    try:
-        run_shop(host, port)
-    except (RunError, settings.ConfigError) as exc:
-        raise click.ClickException(str(exc)) from None
 
 
 @cli.command()
@@ -182,11 +169,16 @@ def _database_url() -> str:
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Entry point: read `.env` (without overriding the real environment), then dispatch."""
+def prepare_process() -> None:
+    """Read `.env` (without overriding the real environment) and set up logging."""
     load_dotenv(os.path.join(os.getcwd(), ".env"))
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: prepare the process, then dispatch."""
+    prepare_process()
     cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="bookshop")

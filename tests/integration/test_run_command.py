@@ -1,4 +1,4 @@
-"""`python -m bookshop run` on a fresh directory: emulator child, test-mode banner, clean stop."""
+"""`python -m bookshop_dev` (what `make run` runs) on a fresh directory: emulator child, test-mode banner, clean stop."""
 
 import json
 import os
@@ -51,7 +51,7 @@ def run_shop(tmp_path):
         env = {k: v for k, v in os.environ.items() if not k.startswith(CLEARED)}
         env.update(env_overrides)
         process = subprocess.Popen(
-            [sys.executable, "-m", "bookshop", "run"],
+            [sys.executable, "-m", "bookshop_dev"],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
