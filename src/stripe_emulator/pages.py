@@ -12,7 +12,7 @@ from markupsafe import escape
 from . import currencies
 from .core import Ctx, Emulator
 from .errors import CardError, StripeError
-from .resources import checkout_sessions, payment_intents
+from .resources import checkout_sessions, payment_flow
 
 STATIC = Path(__file__).parent / "static"
 blueprint = Blueprint(
@@ -70,9 +70,9 @@ def three_d_secure(intent: str) -> Any:
     if outcome not in ("complete", "fail"):
         abort(400)
     with ctx.store.transaction():
-        pi = payment_intents.authenticate(ctx, intent, secret, outcome == "complete")
+        pi = payment_flow.authenticate(ctx, intent, secret, outcome == "complete")
     _wake(ctx)
-    target = payment_intents.return_url(pi)
+    target = payment_flow.return_url(pi)
     if not target:
         return f"<p>Authentication {escape(outcome)}d. You can close this window.</p>"
     redirect_status = (

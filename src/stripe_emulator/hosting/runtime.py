@@ -12,14 +12,14 @@ from ..app import IDEMPOTENCY_TTL, create_app
 from ..core import Ctx, Emulator
 from ..delivery import Dispatcher
 from ..faults import Faults
-from ..resources import checkout_sessions, payment_intents, refunds
+from ..resources import checkout_sessions, payment_flow, refunds
 from ..store import Store
 from .defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 
 
 def settle_payment(ctx: Ctx, intent: str) -> None:
     """A processing payment goes through or declines, and its Checkout Session follows."""
-    settled = payment_intents.settle(ctx, intent)
+    settled = payment_flow.settle(ctx, intent)
     if settled is not None:
         checkout_sessions.payment_settled(ctx, settled)
 
