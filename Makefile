@@ -35,9 +35,11 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; }
 
+## lint: ruff (style and common bugs) and mypy (types; strict for the money paths)
 lint: $(STAMP)
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
+	$(PY) -m mypy
 
 format: $(STAMP)
 	$(PY) -m ruff format src tests bench
