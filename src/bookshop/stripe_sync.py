@@ -57,10 +57,8 @@ def apply_refund(
     `intent`, when given, is applied first: the refund may arrive before the news that the
     payment succeeded, and the order must be paid before it can be refunded.
     """
-    if not is_ours(session, refund.payment_intent):
+    if not _payment_applied_first(session, refund.payment_intent, intent):
         return None
-    if intent is not None:
-        apply_payment_intent(session, intent)
     return orders.refund_updated(session, refund)  # it locks the order
 
 
@@ -71,11 +69,20 @@ def apply_dispute(
 
     `intent`, when given, is applied first, as for refunds.
     """
-    if not is_ours(session, dispute.payment_intent):
+    if not _payment_applied_first(session, dispute.payment_intent, intent):
         return None
+    return orders.dispute_updated(session, dispute)  # it locks the order
+
+
+def _payment_applied_first(
+    session: Session, payment_intent_id: str | None, intent: payments.PaymentIntent | None
+) -> bool:
+    """Whether the PaymentIntent is the shop's; if so, `intent` (when given) is applied first."""
+    if not is_ours(session, payment_intent_id):
+        return False
     if intent is not None:
         apply_payment_intent(session, intent)
-    return orders.dispute_updated(session, dispute)  # it locks the order
+    return True
 
 
 def apply_checkout_session(
