@@ -7,12 +7,13 @@ import json
 import logging
 import socket
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
+from werkzeug.wrappers import Response as BaseResponse
 
 from . import control, forms, ids, pages, params
 from .core import Ctx, Emulator, public, public_json
@@ -108,7 +109,7 @@ def create_app(em: Emulator) -> Flask:
         return _json(error.body(), error.status)
 
     @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException) -> Response:
+    def http_error(error: HTTPException) -> BaseResponse:
         if not request.path.startswith("/v1/"):
             return error.get_response()
         if error.code in (404, 405):
@@ -253,7 +254,7 @@ def request_params() -> dict[str, Any]:
     return forms.decode(pairs)
 
 
-def _view(em: Emulator, route: Route):  # noqa: ANN202 - a Flask view function
+def _view(em: Emulator, route: Route) -> Callable[..., Response]:
     def view(**path_args: str) -> Response:
         raw = request_params()
         key_kind = api_key(em, raw)
@@ -264,18 +265,19 @@ def _view(em: Emulator, route: Route):  # noqa: ANN202 - a Flask view function
                 "https://dashboard.stripe.com/account/apikeys."
             )
         parsed = params.parse(raw, route.spec)
+        request_id = ids.new_id("req", 14)
         ctx = Ctx(
             em=em,
             base_url=base_url(),
             key_kind=key_kind,
-            request_id=ids.new_id("req", 14),
+            request_id=request_id,
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         if route.method == "GET":
-            body = _present(ctx, route.handler(ctx, parsed, **path_args), parsed)
-            return _json(body, 200, {"Request-Id": ctx.request_id})
+            found = _present(ctx, route.handler(ctx, parsed, **path_args), parsed)
+            return _json(found, 200, {"Request-Id": request_id})
         status, body, replayed = _run_write(ctx, route, parsed, path_args)
-        headers = {"Request-Id": ctx.request_id}
+        headers = {"Request-Id": request_id}
         if ctx.idempotency_key:
             headers["Idempotency-Key"] = ctx.idempotency_key
             if replayed:
@@ -362,7 +364,7 @@ def _expand(ctx: Ctx, node: Any, parts: list[str], path: str) -> None:
     if (
         not isinstance(node, dict)
         or head not in node
-        or head not in EXPANDABLE.get(node.get("object"), ())
+        or head not in EXPANDABLE.get(node.get("object", ""), ())
     ):
         raise InvalidRequestError(f"This property cannot be expanded ({path}).", param="expand")
     value = node[head]

@@ -15,7 +15,8 @@ blueprint = Blueprint("control", __name__, url_prefix="/_emulator")
 
 
 def _em() -> Emulator:
-    return current_app.extensions["emulator"]
+    em: Emulator = current_app.extensions["emulator"]
+    return em
 
 
 def _problem(message: str, status: int = 400) -> Any:

@@ -101,7 +101,8 @@ def public(obj: dict[str, Any]) -> dict[str, Any]:
     # Nested private fields are rare (an embedded object not made public first); finding them
     # with the C JSON encoder is much cheaper than walking every value in Python.
     if f'"{PRIVATE}"' in json.dumps(obj):
-        return _without_private(obj)
+        stripped: dict[str, Any] = _without_private(obj)
+        return stripped
     return obj
 
 

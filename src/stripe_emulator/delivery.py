@@ -92,7 +92,8 @@ class Dispatcher:
             " AND next_attempt_at <= ?",
             (time.time(),),
         )
-        return rows[0][0] == 0
+        due: int = rows[0][0]
+        return due == 0
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every delivery due now has been attempted; False on timeout."""

@@ -61,7 +61,6 @@ class AuthenticationError(StripeError):
     """A missing, malformed or unknown API key (401)."""
 
     status = 401
-    type = "invalid_request_error"
 
 
 class CardError(StripeError):
@@ -74,7 +73,6 @@ class CardError(StripeError):
 class IdempotencyError(StripeError):
     """The same idempotency key with other parameters, or while the first is running."""
 
-    status = 400
     type = "idempotency_error"
 
 
@@ -82,11 +80,10 @@ class RateLimitError(StripeError):
     """Too many requests (429), injected by faults."""
 
     status = 429
-    type = "invalid_request_error"
 
 
 class ApiError(StripeError):
-    """An internal error (500), injected by faults."""
+    """An internal error (500): an emulator bug, or injected by faults."""
 
     status = 500
     type = "api_error"

@@ -22,7 +22,7 @@ def emit(
     data: dict[str, Any] = {"object": json.loads(public_json(obj))}
     if previous_attributes:
         data["previous_attributes"] = previous_attributes
-    event = {
+    event: dict[str, Any] = {
         "id": ids.new_id("evt"),
         "object": "event",
         "api_version": ctx.em.api_version,

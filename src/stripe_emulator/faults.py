@@ -81,7 +81,7 @@ class Faults:
     payments: PaymentFaults = field(default_factory=PaymentFaults)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def configure(self, spec: dict[str, Any]) -> None:
+    def configure(self, spec: object) -> None:
         """Add latency and error rules; update webhook and payment settings (see the module doc)."""
         if not isinstance(spec, dict):
             raise FaultSpecError("expected a JSON object")

@@ -163,14 +163,13 @@ def checkout(session_id: str) -> Any:
     }
     if "@" not in entered["email"]:
         return _render_checkout(session, "Enter a valid email address.", entered, 400)
+    declined: CardError | None = None
     try:
         with ctx.store.transaction():
             try:
                 pi = checkout_sessions.pay(ctx, session_id, _card_from_form(request.form))
             except CardError as error:
                 declined = error
-            else:
-                declined = None
     except StripeError as error:
         return _render_checkout(session, error.message, entered, 400)
     finally:

@@ -80,8 +80,10 @@ def boolean(required: bool = False) -> Field:
     """`true` or `false`, as the SDK sends them."""
 
     def coerce(value: Any, path: str) -> bool:
-        if value in ("true", "false"):
-            return value == "true"
+        if value == "true":
+            return True
+        if value == "false":
+            return False
         raise InvalidRequestError(f"Invalid boolean: {str(value)[:40]}", param=path)
 
     return Field(coerce, required)
@@ -96,7 +98,8 @@ def enum(*choices: str, required: bool = False) -> Field:
                 ", ".join(choices[:-1]) + f", or {choices[-1]}" if len(choices) > 1 else choices[0]
             )
             raise InvalidRequestError(f"Invalid {path}: must be one of {listed}", param=path)
-        return value
+        choice: str = value
+        return choice
 
     return Field(coerce, required)
 

@@ -147,7 +147,8 @@ class Store:
         row = rows[0] if rows else None
         if row is None or (object_type is not None and row["type"] != object_type):
             return None
-        return json.loads(row["data"])
+        found: dict[str, Any] = json.loads(row["data"])
+        return found
 
     def put(self, obj: dict[str, Any], *, tag: str | None = None) -> dict[str, Any]:
         """Insert or replace an object; its links come from its own fields."""
@@ -231,8 +232,11 @@ class Store:
     def count(self, object_type: str | None = None) -> int:
         """How many objects are stored (of a type, when given)."""
         if object_type is None:
-            return self.query("SELECT COUNT(*) FROM objects")[0][0]
-        return self.query("SELECT COUNT(*) FROM objects WHERE type = ?", (object_type,))[0][0]
+            rows = self.query("SELECT COUNT(*) FROM objects")
+        else:
+            rows = self.query("SELECT COUNT(*) FROM objects WHERE type = ?", (object_type,))
+        count: int = rows[0][0]
+        return count
 
     def reset(self) -> None:
         """Delete everything."""

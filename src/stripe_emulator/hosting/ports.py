@@ -10,7 +10,8 @@ def free_port(host: str) -> int:
     """A port nobody listens on now, for `--port 0`."""
     with socket.socket(_family(host), socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
-        return probe.getsockname()[1]
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def port_is_free(host: str, port: int) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from waitress import create_server
+from waitress.server import create_server
 
 from .defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 from .runtime import Runtime
@@ -38,7 +38,8 @@ class EmulatorServer:
             channel_timeout=60,
         )
         self.host = host
-        self.port = self._server.effective_port
+        # waitress's type stubs leave out effective_port, the server's _map and its trigger.
+        self.port: int = self._server.effective_port  # type: ignore[union-attr]
         self.runtime.url = self.url
         self._thread: threading.Thread | None = None
         self._stopped = False
@@ -77,13 +78,13 @@ class EmulatorServer:
         def close_everything() -> None:
             # Runs inside the server's loop thread, so no select() is left on a closed socket;
             # the loop ends once its map is empty.
-            for channel in list(server._map.values()):
+            for channel in list(server._map.values()):  # type: ignore[union-attr]
                 channel.close()
 
         server.task_dispatcher.shutdown(timeout=5)  # let requests under way finish first
         if self._thread is not None and self._thread.is_alive():
             try:
-                server.trigger.pull_trigger(close_everything)
+                server.trigger.pull_trigger(close_everything)  # type: ignore[union-attr]
             except OSError:
                 # The loop's wake-up pipe is gone already; close the sockets from here instead.
                 server.close()

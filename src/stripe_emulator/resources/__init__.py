@@ -34,6 +34,14 @@ def load(
     return obj
 
 
+def linked(params: dict[str, Any]) -> dict[str, str] | None:
+    """The charge or PaymentIntent a list call is narrowed to, as the store's `where`."""
+    where: dict[str, str] = {
+        name: params[name] for name in ("charge", "payment_intent") if name in params
+    }
+    return where or None
+
+
 def list_object(
     ctx: Ctx,
     object_type: str,

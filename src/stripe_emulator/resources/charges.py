@@ -8,7 +8,7 @@ from .. import ids
 from ..cards import Outcome
 from ..core import Ctx, now
 from ..params import LIST_SPEC, Spec, expand, string
-from . import Route, list_object, load
+from . import Route, linked, list_object, load
 
 RETRIEVE: Spec = {"expand": expand()}
 LIST: Spec = {**LIST_SPEC, "payment_intent": string(), "customer": string()}
@@ -112,8 +112,7 @@ def retrieve(ctx: Ctx, params: dict[str, Any], charge: str) -> dict[str, Any]:
 
 def list_charges(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """GET /v1/charges, optionally of one PaymentIntent."""
-    where = {"payment_intent": params["payment_intent"]} if "payment_intent" in params else None
-    return list_object(ctx, "charge", "/v1/charges", params, where)
+    return list_object(ctx, "charge", "/v1/charges", params, linked(params))
 
 
 ROUTES = [

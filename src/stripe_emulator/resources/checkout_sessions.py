@@ -19,7 +19,7 @@ from ..params import (
     obj,
     string,
 )
-from . import Route, list_object, load, payment_intents
+from . import Route, linked, list_object, load, payment_intents
 
 MIN_LIFETIME, MAX_LIFETIME, DEFAULT_LIFETIME = 30 * 60, 24 * 3600, 24 * 3600
 
@@ -214,8 +214,8 @@ def retrieve(ctx: Ctx, params: dict[str, Any], session: str) -> dict[str, Any]:
 
 def list_sessions(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """GET /v1/checkout/sessions."""
-    where = {"payment_intent": params["payment_intent"]} if "payment_intent" in params else None
     tags = [params["status"]] if "status" in params else None
+    where = linked(params)
     return list_object(ctx, "checkout.session", "/v1/checkout/sessions", params, where, tags)
 
 
@@ -362,7 +362,8 @@ def payment_settled(ctx: Ctx, pi: dict[str, Any]) -> None:
 
 def success_url(session: dict[str, Any]) -> str:
     """The success URL with Stripe's `{CHECKOUT_SESSION_ID}` placeholder filled in."""
-    return session["success_url"].replace("{CHECKOUT_SESSION_ID}", session["id"])
+    url: str = session["success_url"]
+    return url.replace("{CHECKOUT_SESSION_ID}", session["id"])
 
 
 ROUTES = [

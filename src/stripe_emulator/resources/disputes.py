@@ -8,7 +8,7 @@ from .. import events, ids
 from ..core import Ctx, now
 from ..errors import InvalidRequestError
 from ..params import LIST_SPEC, Spec, expand, string
-from . import Route, list_object, load
+from . import Route, linked, list_object, load
 
 RETRIEVE: Spec = {"expand": expand()}
 LIST: Spec = {**LIST_SPEC, "charge": string(), "payment_intent": string()}
@@ -102,8 +102,7 @@ def retrieve(ctx: Ctx, params: dict[str, Any], dispute: str) -> dict[str, Any]:
 
 def list_disputes(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """GET /v1/disputes."""
-    where = {name: params[name] for name in ("charge", "payment_intent") if name in params}
-    return list_object(ctx, "dispute", "/v1/disputes", params, where or None)
+    return list_object(ctx, "dispute", "/v1/disputes", params, linked(params))
 
 
 ROUTES = [

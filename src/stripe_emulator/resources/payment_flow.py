@@ -260,4 +260,5 @@ def authenticate(ctx: Ctx, intent: str, client_secret: str, succeeded: bool) -> 
 
 def return_url(pi: dict[str, Any]) -> str | None:
     """Where the customer goes back to after 3-D Secure."""
-    return pi[PRIVATE].get("return_url")
+    url: str | None = pi[PRIVATE].get("return_url")
+    return url

@@ -121,7 +121,8 @@ def resolve(ctx: Ctx, payment_method_id: str, param: str = "payment_method") -> 
 
 def card_number(payment_method: dict[str, Any]) -> str:
     """The test card behind a PaymentMethod."""
-    return payment_method[PRIVATE]["number"]
+    number: str = payment_method[PRIVATE]["number"]
+    return number
 
 
 def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:

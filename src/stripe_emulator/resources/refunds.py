@@ -8,7 +8,7 @@ from .. import cards, currencies, events, ids, jobs
 from ..core import Ctx, now
 from ..errors import InvalidRequestError
 from ..params import LIST_SPEC, Spec, enum, expand, integer, metadata, string
-from . import Route, list_object, load, payment_methods
+from . import Route, linked, list_object, load, payment_methods
 
 CREATE: Spec = {
     "payment_intent": string(),
@@ -148,8 +148,7 @@ def update(ctx: Ctx, params: dict[str, Any], refund: str) -> dict[str, Any]:
 
 def list_refunds(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """GET /v1/refunds, optionally of one charge or PaymentIntent."""
-    where = {name: params[name] for name in ("charge", "payment_intent") if name in params}
-    return list_object(ctx, "refund", "/v1/refunds", params, where or None)
+    return list_object(ctx, "refund", "/v1/refunds", params, linked(params))
 
 
 ROUTES = [
