@@ -1,5 +1,6 @@
-"""Customer emails through an outbox: queued in the order's transaction (one per event, by a
-unique key), sent after commit by SMTP, or written as .eml files when no SMTP host is set."""
+"""The email outbox: emails queued in the order's transaction (one per event, by a unique key),
+sent after commit by SMTP, or written as .eml files when no SMTP host is set. What each email
+says lives in emails.py."""
 
 from __future__ import annotations
 
@@ -10,17 +11,13 @@ import socket
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from flask import Flask, Response, current_app, g, has_app_context, has_request_context, request
+from flask import Flask, Response, current_app, g
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .models import Email, Order, utcnow
-from .money import format_money
-
-if TYPE_CHECKING:
-    from .models import Refund
 
 log = logging.getLogger(__name__)
 
@@ -48,74 +45,6 @@ def queue_email(
     session.add(email)
     session.info[_QUEUED_FLAG] = True
     return email
-
-
-def queue_order_paid(session: Session, order: Order) -> Email | None:
-    """The order-confirmation email, once per order."""
-    lines = [
-        f"  {line.quantity} × {line.title}  {format_money(line.line_amount, order.currency)}"
-        for line in order.lines
-    ]
-    body = "\n".join(
-        [
-            "Thank you for your order.",
-            "",
-            f"Order {order.reference}",
-            *lines,
-            f"  Total paid: {format_money(order.total_amount, order.currency)}",
-            "",
-            *_order_link(order),
-            "Bookshop",
-        ]
-    )
-    return queue_email(
-        session,
-        order,
-        "order_paid",
-        f"order_paid:{order.id}",
-        f"Your Bookshop order {order.reference} is confirmed",
-        body,
-    )
-
-
-def queue_order_refunded(session: Session, order: Order, refund: Refund) -> Email | None:
-    """The refund email, once per refund."""
-    returned = [
-        f"  {rl.quantity} × {rl.order_line.title}"
-        for rl in refund.lines
-        if rl.order_line is not None
-    ]
-    body = "\n".join(
-        [
-            f"We have refunded {format_money(refund.amount, refund.currency)} "
-            f"for your order {order.reference}.",
-            *(["", "Returned:", *returned] if returned else []),
-            "",
-            "The money usually reaches your card within 5–10 business days.",
-            "",
-            *_order_link(order),
-            "Bookshop",
-        ]
-    )
-    return queue_email(
-        session,
-        order,
-        "order_refunded",
-        f"refund:{refund.id}",
-        f"Refund for your Bookshop order {order.reference}",
-        body,
-    )
-
-
-def _order_link(order: Order) -> list[str]:
-    base = ""
-    if has_app_context():
-        base = current_app.config.get("SHOP_URL") or ""
-    if not base and has_request_context():
-        base = request.host_url
-    if not base:
-        return []
-    return ["See your order at any time:", f"{base.rstrip('/')}/orders/{order.token}", ""]
 
 
 # --- sending (after commit) -------------------------------------------------------------------

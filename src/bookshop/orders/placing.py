@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from .. import mailer
+from .. import emails
 from ..models import Order, OrderEvent, OrderLine, Payment
 from ..payments.objects import FINAL_INTENT_STATUSES, IntentStatus, PaymentIntent
 from .lines import LineRequest, merge_lines, price_lines
@@ -149,7 +149,7 @@ def _payment_succeeded(session: Session, order: Order, intent: PaymentIntent) ->
         return
     if transition(session, order, OrderStatus.PAID, f"payment {intent.id} succeeded"):
         # The reserved stock is now sold: nothing to move. One email, whoever got here first.
-        mailer.queue_order_paid(session, order)
+        emails.queue_order_paid(session, order)
 
 
 def order_canceled(session: Session, order: Order, cause: str) -> Order:

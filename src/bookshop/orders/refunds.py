@@ -9,7 +9,7 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import mailer
+from .. import emails
 from ..models import Order, Refund, RefundLine
 from ..payments.objects import Refund as StripeRefund
 from ..payments.objects import StripeRefundStatus
@@ -129,7 +129,7 @@ def refund_status_changed(session: Session, row: Refund, to: RefundStatus) -> No
             release_stock(session, refund_line.order_line.book_id, refund_line.quantity)
         session.expire(order, ["refunds"])
         _order_follows_refunds(session, order, row)
-        mailer.queue_order_refunded(session, order, row)
+        emails.queue_order_refunded(session, order, row)
     elif current == RefundStatus.SUCCEEDED:
         # Stripe can fail a refund after reporting success: the money did not go back.
         log.error(
