@@ -1,92 +1,20 @@
-"""The shop's tables: books, orders and their lines, payments, refunds, disputes, the order
-timeline, Stripe events and the email outbox."""
+"""Orders and what happens to them: lines, payments, the timeline, refunds and disputes."""
 
 from __future__ import annotations
 
-import secrets
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    DateTime,
     ForeignKey,
     Index,
     Integer,
-    MetaData,
     String,
-    Text,
-    TypeDecorator,
-    text,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-# Named constraints keep Alembic migrations stable across SQLite and PostgreSQL.
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-def new_order_token() -> str:
-    """The unguessable secret in an order's URL (192 random bits)."""
-    return secrets.token_urlsafe(24)
-
-
-def utcnow() -> datetime:
-    """The current time in UTC (a callable, so each row gets its own)."""
-    return datetime.now(UTC)
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timestamp stored in UTC and always read back timezone-aware (SQLite drops the zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            raise ValueError("naive datetime given; use bookshop.models.utcnow()")
-        return value.astimezone(UTC) if value is not None else None
-
-    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
-        if value is not None and value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class Book(Base):
-    """A title on sale; its price is the only price the shop ever charges."""
-
-    __tablename__ = "books"
-    __table_args__ = (
-        CheckConstraint("price_amount > 0", name="price_positive"),
-        # The last line of defence against overselling: a reservation can never go below zero.
-        CheckConstraint("stock >= 0", name="stock_not_negative"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    slug: Mapped[str] = mapped_column(String(120), unique=True)
-    title: Mapped[str] = mapped_column(String(200))
-    subtitle: Mapped[str | None] = mapped_column(String(200))
-    author: Mapped[str] = mapped_column(String(200))
-    blurb: Mapped[str] = mapped_column(Text)
-    published_year: Mapped[int | None] = mapped_column(Integer)
-    price_amount: Mapped[int] = mapped_column(Integer)  # minor units of `currency`
-    currency: Mapped[str] = mapped_column(String(3))
-    cover_style: Mapped[str] = mapped_column(String(200))  # JSON palette and motif for covers.py
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    # Copies that can still be ordered; changed only by conditional UPDATEs in orders.py.
-    stock: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+from .base import Base, UTCDateTime, new_order_token, utcnow
+from .catalog import Book
 
 
 class Order(Base):
@@ -187,22 +115,6 @@ class OrderEvent(Base):
     __table_args__ = (Index("ix_order_events_order_id_id", "order_id", "id"),)
 
 
-class StripeEvent(Base):
-    """A webhook event received from Stripe, stored before acting so each is handled once."""
-
-    __tablename__ = "stripe_events"
-
-    id: Mapped[str] = mapped_column(String(255), primary_key=True)  # evt_...
-    type: Mapped[str] = mapped_column(String(100))
-    object_id: Mapped[str | None] = mapped_column(String(255))
-    api_created: Mapped[datetime | None] = mapped_column(UTCDateTime)  # Stripe's `created`
-    payload: Mapped[str | None] = mapped_column(Text)  # the raw JSON as received
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
 class Refund(Base):
     """Money returned on a payment: one ledger row per refund, whoever started it."""
 
@@ -269,27 +181,3 @@ class Dispute(Base):
 
     order: Mapped[Order] = relationship(back_populates="disputes")
     payment: Mapped[Payment] = relationship()
-
-
-class Email(Base):
-    """The outbox: one row per email the shop owes; the unique dedupe key makes it one per event."""
-
-    __tablename__ = "emails"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    order_id: Mapped[int | None] = mapped_column(
-        ForeignKey("orders.id", ondelete="CASCADE"), index=True
-    )
-    kind: Mapped[str] = mapped_column(String(40))  # order_paid | order_refunded | ...
-    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)  # e.g. "order_paid:42"
-    to_address: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # Set when a sender claims the row (before sending); cleared again if sending fails.
-    # Indexed: every sender looks for the unsent rows, a few among all the sent ones.
-    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
-    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-    order: Mapped[Order | None] = relationship()
