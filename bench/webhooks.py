@@ -277,7 +277,7 @@ def load(
     host: str, port: int, deliveries: list[Delivery], concurrency: int
 ) -> tuple[float, list[float]]:
     """POST every delivery, signed now, from `concurrency` connections; seconds and latencies."""
-    from stripe_emulator.webhooks import sign
+    from stripe_emulator.delivery import sign
 
     latencies: list[float] = []
     failures: list[str] = []
@@ -371,7 +371,7 @@ def main() -> int:
     from bookshop.catalog import catalog_entries
     from bookshop.money import to_minor_units
     from bookshop.testing import temporary_database
-    from stripe_emulator.process import EmulatorProcess
+    from stripe_emulator import EmulatorProcess
 
     entry = next(e for e in catalog_entries() if e["slug"] == BOOK)
     currency = entry["currency"].lower()
