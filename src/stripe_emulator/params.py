@@ -33,7 +33,9 @@ def parse(params: dict[str, Any], spec: Spec, prefix: str = "") -> dict[str, Any
     for name, item in spec.items():
         if item.required and name not in result:
             path = f"{prefix}[{name}]" if prefix else name
-            raise InvalidRequestError(f"Missing required param: {path}.", param=path)
+            raise InvalidRequestError(
+                f"Missing required param: {path}.", code="parameter_missing", param=path
+            )
     return result
 
 

@@ -95,7 +95,7 @@ def build(
             "url": f"/v1/charges/{charge_id}/refunds",
         },
         "review": None,
-        "shipping": None,
+        "shipping": payment_intent["shipping"],
         "source_transfer": None,
         "statement_descriptor": payment_intent["statement_descriptor"],
         "statement_descriptor_suffix": payment_intent["statement_descriptor_suffix"],

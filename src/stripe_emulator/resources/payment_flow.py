@@ -52,20 +52,29 @@ STATUS_EVENTS = {
     "canceled": "payment_intent.canceled",
     "requires_payment_method": "payment_intent.payment_failed",
 }
-CONFIRMABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
+CONFIRMABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+PAST_TENSE = {"cancel": "canceled", "confirm": "confirmed", "update": "updated"}
 AUTHENTICATION_FAILED = (
     "We are unable to authenticate your payment method. Please choose a different payment "
     "method and try again."
 )
 
 
-def unexpected_state(pi: dict[str, Any], action: str, allowed: set[str]) -> InvalidRequestError:
-    statuses = ", ".join(sorted(allowed))
-    return InvalidRequestError(
+def not_allowed(pi: dict[str, Any], action: str, allowed: tuple[str, ...]) -> str:
+    """Stripe's sentence for an action the PaymentIntent's status does not allow."""
+    return (
         f"You cannot {action} this PaymentIntent because it has a status of {pi['status']}."
-        f" Only a PaymentIntent with one of the following statuses may be {action}ed: {statuses}.",
-        code="payment_intent_unexpected_state",
-        payment_intent=pi,
+        f" Only a PaymentIntent with one of the following statuses may be {PAST_TENSE[action]}:"
+        f" {', '.join(allowed)}."
+    )
+
+
+def unexpected_state(
+    pi: dict[str, Any], message: str, param: str | None = None
+) -> InvalidRequestError:
+    """Stripe's payment_intent_unexpected_state error, carrying the PaymentIntent."""
+    return InvalidRequestError(
+        message, code="payment_intent_unexpected_state", param=param, payment_intent=pi
     )
 
 
@@ -181,8 +190,8 @@ def settle(ctx: Ctx, intent: str) -> dict[str, Any] | None:
 def confirm(ctx: Ctx, pi: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
     """Attach the payment method and attempt the payment."""
     if pi["status"] not in CONFIRMABLE:
-        raise unexpected_state(pi, "confirm", CONFIRMABLE)
-    for name in ("receipt_email",):
+        raise unexpected_state(pi, not_allowed(pi, "confirm", CONFIRMABLE))
+    for name in ("receipt_email", "shipping"):
         if name in params:
             pi[name] = params[name]
     if "return_url" in params:

@@ -19,22 +19,24 @@ from ..params import (
     obj,
     string,
 )
-from . import Route, list_object, load, payment_flow, payment_methods
+from . import Route, list_object, load, payment_flow, payment_methods, shipping
 
-UPDATABLE = {"requires_payment_method", "requires_confirmation", "requires_action"}
-CANCELABLE = {
+# In the order Stripe lists them in its errors.
+UPDATABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
+CANCELABLE = (
     "requires_payment_method",
     "requires_capture",
     "requires_confirmation",
     "requires_action",
     "processing",
-}
+)
 
 _CONFIRM_FIELDS: Spec = {
     "payment_method": string(),
     "payment_method_data": obj(payment_methods.PAYMENT_METHOD_DATA),
     "return_url": string(2048),
     "receipt_email": string(800),
+    "shipping": shipping.param(),
     "use_stripe_sdk": boolean(),
     "expand": expand(),
 }
@@ -63,6 +65,7 @@ UPDATE: Spec = {
     "metadata": metadata(),
     "description": string(1000),
     "receipt_email": string(800),
+    "shipping": shipping.param(),
     "statement_descriptor": string(22),
     "statement_descriptor_suffix": string(22),
     "expand": expand(),
@@ -155,7 +158,7 @@ def build(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         "receipt_email": params.get("receipt_email"),
         "review": None,
         "setup_future_usage": None,
-        "shipping": None,
+        "shipping": params.get("shipping"),
         "source": None,
         "statement_descriptor": params.get("statement_descriptor"),
         "statement_descriptor_suffix": params.get("statement_descriptor_suffix"),
@@ -202,7 +205,15 @@ def update(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
     """POST /v1/payment_intents/{id}."""
     pi = load(ctx, "payment_intent", intent, "payment_intent", "intent")
     if pi["status"] not in UPDATABLE:
-        raise payment_flow.unexpected_state(pi, "update", UPDATABLE)
+        if "amount" in params:
+            raise payment_flow.unexpected_state(
+                pi,
+                f"This PaymentIntent's amount could not be updated because it has a status of "
+                f"{pi['status']}. You may only update the amount of a PaymentIntent with one of "
+                f"the following statuses: {', '.join(UPDATABLE)}.",
+                param="amount",
+            )
+        raise payment_flow.unexpected_state(pi, payment_flow.not_allowed(pi, "update", UPDATABLE))
     amount = params.get("amount", pi["amount"])
     currency = params.get("currency", pi["currency"]).lower()
     check_amount(amount, currency)
@@ -217,6 +228,7 @@ def update(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
         "statement_descriptor_suffix",
         "capture_method",
         "payment_method_types",
+        "shipping",
     ):
         if name in params:
             pi[name] = params[name]
@@ -240,7 +252,7 @@ def cancel(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
     """POST /v1/payment_intents/{id}/cancel."""
     pi = load(ctx, "payment_intent", intent, "payment_intent", "intent")
     if pi["status"] not in CANCELABLE:
-        raise payment_flow.unexpected_state(pi, "cancel", CANCELABLE)
+        raise payment_flow.unexpected_state(pi, payment_flow.not_allowed(pi, "cancel", CANCELABLE))
     if pi["status"] == "requires_capture" and pi["latest_charge"]:
         # The authorization is released: Stripe shows the held charge as refunded.
         charge = load(ctx, "charge", pi["latest_charge"], "charge")
@@ -262,7 +274,12 @@ def capture(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
     """POST /v1/payment_intents/{id}/capture."""
     pi = load(ctx, "payment_intent", intent, "payment_intent", "intent")
     if pi["status"] != "requires_capture":
-        raise payment_flow.unexpected_state(pi, "capture", {"requires_capture"})
+        raise payment_flow.unexpected_state(
+            pi,
+            f"This PaymentIntent could not be captured because it has a status of {pi['status']}."
+            " Only a PaymentIntent with one of the following statuses may be captured:"
+            " requires_capture.",
+        )
     amount = params.get("amount_to_capture", pi["amount_capturable"])
     if amount > pi["amount_capturable"]:
         raise InvalidRequestError(
