@@ -40,9 +40,12 @@ def _with_query(url: str, values: dict[str, str]) -> str:
 @blueprint.get("/v3/")
 @blueprint.get("/v3")
 def stripe_js() -> Response:
-    """The Stripe.js stand-in, at the path js.stripe.com uses."""
+    """The Stripe.js stand-in, at the path js.stripe.com uses: static/v3/*.js in name order, as
+    one script with one private scope."""
+    parts = sorted((STATIC / "v3").glob("*.js"))
+    source = "\n".join(part.read_text(encoding="utf-8") for part in parts)
     response = Response(
-        (STATIC / "v3" / "stripe.js").read_bytes(),
+        f"(function () {{\n'use strict';\n\n{source}}})();\n",
         content_type="application/javascript; charset=utf-8",
     )
     response.headers["Access-Control-Allow-Origin"] = "*"
