@@ -86,26 +86,47 @@ class _QuietHandler(WSGIRequestHandler):
 
 
 class LiveServer:
-    """The app served over real HTTP from a background thread, on a free port."""
+    """The app served over real HTTP from a background thread, on a free port; once stopped, it
+    can start again on the same port."""
 
     def __init__(self, app: Flask, host: str = "127.0.0.1") -> None:
-        self._server: BaseWSGIServer = make_server(
-            host, 0, app, threaded=True, request_handler=_QuietHandler
+        self.app = app
+        self.host = host
+        self.port = 0
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        self._bind()
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def _bind(self) -> None:
+        server = make_server(
+            self.host, self.port, self.app, threaded=True, request_handler=_QuietHandler
         )
-        self._server.daemon_threads = True  # type: ignore[attr-defined]  # a ThreadingMixIn
-        self.url = f"http://{host}:{self._server.server_port}"
+        server.daemon_threads = True  # type: ignore[attr-defined]  # a ThreadingMixIn
+        self.port = server.server_port
+        self._server = server
         self._thread = threading.Thread(
-            target=self._server.serve_forever, name="bookshop-live-server", daemon=True
+            target=server.serve_forever, name="bookshop-live-server", daemon=True
         )
 
     def start(self) -> LiveServer:
+        if self._server is None:
+            self._bind()
+        assert self._thread is not None
         self._thread.start()
         return self
 
     def stop(self) -> None:
+        if self._server is None:
+            return
         self._server.shutdown()
         self._server.server_close()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
 
 
 def csrf_token_in(html: str) -> str:
