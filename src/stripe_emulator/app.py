@@ -305,7 +305,7 @@ def _run_write(
                 " WHERE api_key = ? AND key = ?",
                 (ctx.key_kind, key),
             ).fetchone()
-            if row is not None and row["created"] > time.time() - IDEMPOTENCY_TTL:
+            if row is not None and row["created"] > ctx.em.clock.time() - IDEMPOTENCY_TTL:
                 if (row["method"], row["path"], row["fingerprint"]) != (
                     route.method,
                     request.path,
@@ -341,7 +341,7 @@ def _run_write(
                     fingerprint,
                     status,
                     body,
-                    int(time.time()),
+                    ctx.now(),
                 ),
             )
     return status, body, False

@@ -12,6 +12,7 @@ from .faults import FaultSpecError
 from .resources import disputes
 
 blueprint = Blueprint("control", __name__, url_prefix="/_emulator")
+MAX_ADVANCE = 366 * 86_400  # one step of the clock, at most
 
 
 def _em() -> Emulator:
@@ -21,6 +22,10 @@ def _em() -> Emulator:
 
 def _problem(message: str, status: int = 400) -> Any:
     return jsonify({"error": {"message": message}}), status
+
+
+def _clock(em: Emulator) -> dict[str, Any]:
+    return {"now": em.clock.now(), "advanced_seconds": em.clock.offset}
 
 
 @blueprint.get("/")
@@ -44,6 +49,7 @@ def summary() -> Any:
             "objects": counts,
             "deliveries": delivery_counts,
             "faults": em.faults.describe(),
+            "clock": _clock(em),
         }
     )
 
@@ -53,9 +59,32 @@ def reset() -> Any:
     """Forget every object, key, delivery and fault."""
     em = _em()
     em.store.reset()
+    em.clock.reset()
     em.faults.clear()
     em.endpoints_changed()
     return jsonify({"reset": True})
+
+
+@blueprint.get("/clock")
+def clock() -> Any:
+    """The emulator's time, and how far it was moved forward."""
+    return jsonify(_clock(_em()))
+
+
+@blueprint.post("/clock/advance")
+def advance_clock() -> Any:
+    """Move time forward by `seconds` (JSON or form); what fell due runs before the answer."""
+    body = request.get_json(silent=True)
+    given: Any = body.get("seconds") if isinstance(body, dict) else request.values.get("seconds")
+    try:
+        seconds = float(given) if not isinstance(given, bool) else -1.0
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not 0 < seconds <= MAX_ADVANCE:
+        return _problem(f"seconds must be a number more than 0 and at most {MAX_ADVANCE}")
+    em = _em()
+    em.advance_clock(seconds)
+    return jsonify(_clock(em))
 
 
 @blueprint.get("/deliveries")

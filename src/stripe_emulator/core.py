@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from .clock import Clock
 from .faults import Faults
 from .store import Store
 
 API_VERSION = "2026-10-28.endive"
 PRIVATE = "_private"
+CLOCK_OFFSET = "clock_offset"  # the store's setting that keeps the clock's offset
 
 
 class WebhookQueue(Protocol):
@@ -23,6 +24,9 @@ class WebhookQueue(Protocol):
 
     def wake(self) -> None:
         """Look for due deliveries now rather than at the next poll."""
+
+    def catch_up(self) -> None:
+        """Run the background sweeps (due jobs, expired sessions) now, in the caller's thread."""
 
     def flush(self, timeout: float = 10.0) -> bool:
         """Wait until every delivery due now has been attempted; False on timeout."""
@@ -43,6 +47,7 @@ class Emulator:
     faults: Faults
     dispatcher: WebhookQueue | None = None
     api_version: str = API_VERSION
+    clock: Clock = field(default_factory=Clock)
     _endpoint_cache: list[dict[str, Any]] | None = field(default=None, repr=False)
 
     def endpoints(self) -> list[dict[str, Any]]:
@@ -55,6 +60,14 @@ class Emulator:
     def endpoints_changed(self) -> None:
         """Forget the cached endpoint list."""
         self._endpoint_cache = None
+
+    def advance_clock(self, seconds: float) -> None:
+        """Move the emulator's time forward, remembered across restarts, and run what fell due."""
+        offset = self.clock.advance(seconds)
+        self.store.set_setting(CLOCK_OFFSET, repr(offset))
+        if self.dispatcher is not None:
+            self.dispatcher.catch_up()
+            self.dispatcher.wake()
 
 
 @dataclass
@@ -73,15 +86,14 @@ class Ctx:
         """The emulator's store."""
         return self.em.store
 
+    def now(self) -> int:
+        """The emulator's time in whole seconds, as Stripe's `created` fields."""
+        return self.em.clock.now()
+
     @property
     def publishable(self) -> bool:
         """Whether the caller used the publishable key (Stripe.js)."""
         return self.key_kind == "publishable"
-
-
-def now() -> int:
-    """Unix time in whole seconds, as Stripe's `created` fields."""
-    return int(time.time())
 
 
 def public_json(obj: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from .clock import Clock
 from .faults import Faults
 from .store import Store
 from .subscriptions import secret_of
@@ -35,9 +36,14 @@ def sign(payload: str, secret: str, timestamp: int | None = None) -> str:
 class Dispatcher:
     """Sends pending deliveries from the store; survives restarts because the queue is the store."""
 
-    def __init__(self, store: Store, faults: Faults, workers: int = 8) -> None:
+    def __init__(
+        self, store: Store, faults: Faults, clock: Clock | None = None, workers: int = 8
+    ) -> None:
         self.store = store
         self.faults = faults
+        # Schedules follow the emulator's clock; signatures keep the real time, which is what
+        # the receiver checks them against.
+        self.clock = clock or Clock()
         self._wakeup = threading.Event()
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
@@ -50,7 +56,7 @@ class Dispatcher:
 
     def enqueue(self, conn: sqlite3.Connection, event_id: str, endpoint_ids: list[str]) -> None:
         """Queue one delivery per endpoint, inside the caller's transaction."""
-        now = time.time()
+        now = self.clock.time()
         delay = self.faults.webhooks.delay_seconds
         for endpoint_id in endpoint_ids:
             status = "dropped" if self.faults.drop_delivery() else "pending"
@@ -82,6 +88,11 @@ class Dispatcher:
         """Look for due deliveries now rather than at the next poll."""
         self._wakeup.set()
 
+    def catch_up(self) -> None:
+        """Run the background sweeps (due jobs, expired sessions) now, in the caller's thread."""
+        for sweep in [*self.on_poll, *self.on_tick]:
+            sweep()
+
     def idle(self) -> bool:
         """Whether nothing is due or being sent."""
         with self._in_flight_lock:
@@ -90,7 +101,7 @@ class Dispatcher:
         rows = self.store.query(
             "SELECT COUNT(*) FROM deliveries WHERE status IN ('pending', 'sending')"
             " AND next_attempt_at <= ?",
-            (time.time(),),
+            (self.clock.time(),),
         )
         due: int = rows[0][0]
         return due == 0
@@ -138,14 +149,14 @@ class Dispatcher:
         # A read first: most wake-ups find nothing due, and need not queue for the write lock.
         if not self.store.query(
             "SELECT 1 FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? LIMIT 1",
-            (time.time(),),
+            (self.clock.time(),),
         ):
             return []
         with self.store.transaction() as conn:
             rows = conn.execute(
                 "SELECT id, event_id, endpoint_id, attempts, created FROM deliveries"
                 " WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT 100",
-                (time.time(),),
+                (self.clock.time(),),
             ).fetchall()
             conn.executemany(
                 "UPDATE deliveries SET status = 'sending' WHERE id = ?", [(r["id"],) for r in rows]
@@ -230,7 +241,7 @@ class Dispatcher:
             conn.execute(
                 "INSERT INTO delivery_attempts (delivery_id, at, status, error, duration_ms)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (delivery_id, time.time(), status, error, duration_ms),
+                (delivery_id, self.clock.time(), status, error, duration_ms),
             )
 
     def _finish(
@@ -242,7 +253,7 @@ class Dispatcher:
         duration_ms: int,
     ) -> None:
         attempts = delivery["attempts"] + 1
-        now = time.time()
+        now = self.clock.time()
         if outcome == "retry":
             delay = min(
                 self.faults.webhooks.retry_base_seconds * 2 ** (attempts - 1), MAX_RETRY_DELAY

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from . import ids
-from .core import Ctx, now, public_json
+from .core import Ctx, public_json
 from .subscriptions import subscribes_to
 
 
@@ -26,7 +26,7 @@ def emit(
         "id": ids.new_id("evt"),
         "object": "event",
         "api_version": ctx.em.api_version,
-        "created": now(),
+        "created": ctx.now(),
         "data": data,
         "livemode": False,
         "pending_webhooks": len(endpoints),

@@ -7,7 +7,6 @@ assembles the emulator, so that this module knows no resource.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Mapping
 
 from .core import Ctx, Emulator
@@ -23,7 +22,7 @@ def schedule(ctx: Ctx, kind: str, object_id: str, delay_seconds: float) -> None:
     with ctx.store.transaction() as conn:
         conn.execute(
             "INSERT INTO jobs (kind, object_id, due_at) VALUES (?, ?, ?)",
-            (kind, object_id, time.time() + delay_seconds),
+            (kind, object_id, ctx.em.clock.time() + delay_seconds),
         )
 
 
@@ -31,7 +30,7 @@ def run_due(em: Emulator, base_url: str, handlers: Mapping[str, Handler]) -> boo
     """Run every job that is due, each in its own transaction; whether any emitted events."""
     rows = em.store.query(
         "SELECT id, kind, object_id FROM jobs WHERE due_at <= ? ORDER BY due_at, id LIMIT 100",
-        (time.time(),),
+        (em.clock.time(),),
     )
     emitted = False
     for row in rows:

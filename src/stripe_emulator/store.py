@@ -71,9 +71,14 @@ CREATE TABLE IF NOT EXISTS jobs (
     due_at REAL NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_due ON jobs (due_at);
+
+CREATE TABLE IF NOT EXISTS settings (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
 """
 
-TABLES = ("objects", "idempotency_keys", "deliveries", "delivery_attempts", "jobs")
+TABLES = ("objects", "idempotency_keys", "deliveries", "delivery_attempts", "jobs", "settings")
 
 
 class Store:
@@ -174,6 +179,20 @@ class Store:
                 ),
             )
         return obj
+
+    def setting(self, key: str) -> str | None:
+        """A value the emulator keeps about itself (the clock's offset), or None."""
+        rows = self.query("SELECT value FROM settings WHERE key = ?", (key,))
+        return str(rows[0]["value"]) if rows else None
+
+    def set_setting(self, key: str, value: str) -> None:
+        """Keep a value about the emulator itself."""
+        with self.transaction() as conn:
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     def delete(self, object_id: str) -> None:
         """Remove an object."""

@@ -107,6 +107,13 @@ def set_faults(server: RunningEmulator, spec: dict[str, Any]) -> dict[str, Any]:
     return response.json()
 
 
+def advance_clock(server: RunningEmulator, seconds: float) -> dict[str, Any]:
+    """Move the emulator's time forward; what fell due has run when this returns."""
+    response = control(server, "POST", "clock/advance", {"seconds": seconds})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 def flush(server: RunningEmulator) -> None:
     """Wait until every webhook delivery due now has been attempted."""
     response = control(server, "POST", "webhooks/flush")

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from flask import Flask
 
 from .. import jobs
 from ..app import IDEMPOTENCY_TTL, create_app
-from ..core import Ctx, Emulator
+from ..clock import Clock
+from ..core import CLOCK_OFFSET, Ctx, Emulator
 from ..delivery import Dispatcher
 from ..faults import Faults
 from ..resources import checkout_sessions, payment_flow, refunds
@@ -51,13 +51,16 @@ class Runtime:
         if reset:
             self.store.reset()
         faults = Faults()
+        # A clock moved forward stays there across a restart: the stored objects' times agree.
+        clock = Clock(float(self.store.setting(CLOCK_OFFSET) or 0))
         self.emulator = Emulator(
             store=self.store,
             secret_key=secret_key,
             publishable_key=publishable_key,
             faults=faults,
+            clock=clock,
         )
-        self.dispatcher = Dispatcher(self.store, faults)
+        self.dispatcher = Dispatcher(self.store, faults, clock)
         self.emulator.dispatcher = self.dispatcher
         self.app: Flask = create_app(self.emulator)
         self.dispatcher.on_tick.append(self._expire_sessions)
@@ -90,5 +93,6 @@ class Runtime:
     def _forget_old_idempotency_keys(self) -> None:
         with self.store.transaction() as conn:
             conn.execute(
-                "DELETE FROM idempotency_keys WHERE created < ?", (time.time() - IDEMPOTENCY_TTL,)
+                "DELETE FROM idempotency_keys WHERE created < ?",
+                (self.emulator.clock.time() - IDEMPOTENCY_TTL,),
             )

@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import ids
 from ..cards import Outcome
-from ..core import Ctx, now
+from ..core import Ctx
 from ..params import LIST_SPEC, Spec, expand, string
 from . import Route, linked, list_object, load
 
@@ -39,7 +39,7 @@ def build(
         "billing_details": payment_method["billing_details"],
         "calculated_statement_descriptor": "BOOKSHOP",
         "captured": succeeded and captured,
-        "created": now(),
+        "created": ctx.now(),
         "currency": payment_intent["currency"],
         "customer": None,
         "description": payment_intent["description"],

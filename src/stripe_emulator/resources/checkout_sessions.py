@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .. import events, ids
-from ..core import PRIVATE, Ctx, now
+from ..core import PRIVATE, Ctx
 from ..errors import InvalidRequestError
 from ..params import (
     LIST_SPEC,
@@ -93,7 +93,7 @@ def _line_item(ctx: Ctx, item: dict[str, Any]) -> dict[str, Any]:
             "object": "price",
             "active": False,
             "billing_scheme": "per_unit",
-            "created": now(),
+            "created": ctx.now(),
             "currency": price_data["currency"].lower(),
             "custom_unit_amount": None,
             "livemode": False,
@@ -133,7 +133,7 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         raise InvalidRequestError("All line items must have the same currency.", param="line_items")
     total = sum(item["amount_total"] for item in line_items)
     payment_intents.check_amount(total, currency)
-    created = now()
+    created = ctx.now()
     expires_at = params.get("expires_at", created + DEFAULT_LIFETIME)
     if not created + MIN_LIFETIME <= expires_at <= created + MAX_LIFETIME:
         raise InvalidRequestError(
@@ -265,7 +265,7 @@ def expire_due(ctx: Ctx) -> int:
     rows = ctx.store.query(
         "SELECT id FROM objects WHERE type = 'checkout.session' AND tag = 'open'"
         " AND json_extract(data, '$.expires_at') <= ?",
-        (now(),),
+        (ctx.now(),),
     )
     for row in rows:
         with ctx.store.transaction():
@@ -302,7 +302,7 @@ def pay(ctx: Ctx, session_id: str, payment_method_data: dict[str, Any]) -> dict[
     Returns the PaymentIntent; a decline raises CardError with the PaymentIntent kept for a retry.
     """
     session = retrieve(ctx, {}, session_id)
-    if session["status"] != "open" or session["expires_at"] <= now():
+    if session["status"] != "open" or session["expires_at"] <= ctx.now():
         raise InvalidRequestError("This Checkout Session is no longer open.")
     email = payment_method_data.get("billing_details", {}).get("email") or ""
     pi = _payment_intent_for(ctx, session, email)

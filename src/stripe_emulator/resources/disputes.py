@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import events, ids
-from ..core import Ctx, now
+from ..core import Ctx
 from ..errors import InvalidRequestError
 from ..params import LIST_SPEC, Spec, expand, string
 from . import Route, linked, list_object, load
@@ -51,11 +51,11 @@ def open_for(ctx: Ctx, charge: dict[str, Any]) -> dict[str, Any]:
         "amount": charge["amount"],
         "balance_transactions": [],
         "charge": charge["id"],
-        "created": now(),
+        "created": ctx.now(),
         "currency": charge["currency"],
         "evidence": dict.fromkeys(EVIDENCE_FIELDS),
         "evidence_details": {
-            "due_by": now() + 7 * 86_400,
+            "due_by": ctx.now() + 7 * 86_400,
             "has_evidence": False,
             "past_due": False,
             "submission_count": 0,

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import cards, events, jobs
-from ..core import PRIVATE, Ctx, now, public
+from ..core import PRIVATE, Ctx, public
 from ..errors import CardError, InvalidRequestError
 from . import charges, disputes, load, payment_methods
 
@@ -166,7 +166,7 @@ def _pay(ctx: Ctx, pi: dict[str, Any], payment_method: dict[str, Any]) -> None:
         "card": {
             "customer_notification": {
                 "approval_requested": False,
-                "completes_at": now() + max(1, round(delay)),
+                "completes_at": ctx.now() + max(1, round(delay)),
             }
         },
     }

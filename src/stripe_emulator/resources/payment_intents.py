@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import currencies, events, ids
-from ..core import PRIVATE, Ctx, now
+from ..core import PRIVATE, Ctx
 from ..errors import InvalidRequestError
 from ..params import (
     LIST_SPEC,
@@ -132,7 +132,7 @@ def build(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         "capture_method": params.get("capture_method", "automatic_async"),
         "client_secret": ids.client_secret(pi_id),
         "confirmation_method": params.get("confirmation_method", "automatic"),
-        "created": now(),
+        "created": ctx.now(),
         "currency": currency,
         "customer": None,
         "description": params.get("description"),
@@ -261,7 +261,7 @@ def cancel(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
         charge["refunded"] = True
         ctx.store.put(charge)
         events.emit(ctx, "charge.refunded", charge, previous)
-    pi["canceled_at"] = now()
+    pi["canceled_at"] = ctx.now()
     pi["cancellation_reason"] = params.get("cancellation_reason")
     pi["amount_capturable"] = 0
     pi["next_action"] = None

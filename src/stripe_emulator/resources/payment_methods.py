@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from typing import Any
 
 from .. import cards, ids
-from ..core import PRIVATE, Ctx, now
+from ..core import PRIVATE, Ctx
 from ..errors import CardError, InvalidRequestError, NotFoundError
 from ..params import Spec, enum, expand, integer, metadata, obj, string
 from . import Route
@@ -42,7 +43,8 @@ def build(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
     if card is None:
         raise InvalidRequestError("Missing required param: card.", param="card")
     number = card["number"].replace(" ", "")
-    problem = cards.validate(number, card["exp_month"], card["exp_year"], card.get("cvc"))
+    today = datetime.date.fromtimestamp(ctx.now())
+    problem = cards.validate(number, card["exp_month"], card["exp_year"], card.get("cvc"), today)
     if problem is not None:
         raise CardError(problem.message, code=problem.code, param=problem.param)
     exp_year = card["exp_year"] + 2000 if card["exp_year"] < 100 else card["exp_year"]
@@ -81,7 +83,7 @@ def build(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
             "three_d_secure_usage": {"supported": True},
             "wallet": None,
         },
-        "created": now(),
+        "created": ctx.now(),
         "customer": None,
         "livemode": False,
         "metadata": data.get("metadata", {}),
@@ -94,7 +96,7 @@ def build(ctx: Ctx, data: dict[str, Any]) -> dict[str, Any]:
 def from_shorthand(ctx: Ctx, name: str) -> dict[str, Any]:
     """A fresh PaymentMethod for a `pm_card_*` test shorthand."""
     number = cards.PAYMENT_METHOD_SHORTHANDS[name]
-    exp_year = now() // 31_557_600 + 1970 + 2
+    exp_year = ctx.now() // 31_557_600 + 1970 + 2
     return build(
         ctx,
         {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import cards, currencies, events, ids, jobs
-from ..core import Ctx, now
+from ..core import Ctx
 from ..errors import InvalidRequestError
 from ..params import LIST_SPEC, Spec, enum, expand, integer, metadata, string
 from . import Route, linked, list_object, load, payment_methods
@@ -91,7 +91,7 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         "amount": amount,
         "balance_transaction": ids.new_id("txn"),
         "charge": charge["id"],
-        "created": now(),
+        "created": ctx.now(),
         "currency": charge["currency"],
         "destination_details": {
             "card": {"reference_status": "pending", "type": "refund"},

@@ -6,7 +6,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from .. import ids
-from ..core import PRIVATE, Ctx, now, public
+from ..core import PRIVATE, Ctx, public
 from ..errors import InvalidRequestError
 from ..params import LIST_SPEC, Spec, array, boolean, expand, metadata, string
 from . import Route, list_object, load
@@ -58,7 +58,7 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         "object": "webhook_endpoint",
         "api_version": params.get("api_version"),
         "application": None,
-        "created": now(),
+        "created": ctx.now(),
         "description": params.get("description"),
         "enabled_events": _check_events(params["enabled_events"]),
         "livemode": False,
