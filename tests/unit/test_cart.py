@@ -3,24 +3,17 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bookshop import cart as carts
-from bookshop.models import Book, Order
+from bookshop.models import Order
 from bookshop.orders import OrderError
 from bookshop.testing import csrf_token, csrf_token_in
-
-HAMMING = "the-art-of-doing-science-and-engineering"  # S$23.00
-PUBLIC = "working-in-public"  # S$28.00
-
-
-def book(session, slug):
-    return session.scalars(select(Book).where(Book.slug == slug)).one()
+from shop_support import HAMMING, PUBLIC, book, count, form_post
 
 
 def post(client, action, **form):
-    token = csrf_token(client, "/")
-    return client.post(f"/cart/{action}", data={"csrf_token": token, **form})
+    return form_post(client, f"/cart/{action}", **form)
 
 
 def cart_page(client):
@@ -199,11 +192,6 @@ def start(client, html, **body):
     )
 
 
-def orders_count(session):
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(Order))
-
-
 def test_an_empty_cart_cannot_check_out(client, session, fake_stripe):
     response = checkout_page(client)
     assert response.status_code == 303
@@ -216,7 +204,7 @@ def test_an_empty_cart_cannot_check_out(client, session, fake_stripe):
     )
     assert refused.status_code == 409
     assert refused.json["error"]["message"] == "Your cart is empty."
-    assert fake_stripe.created == [] and orders_count(session) == 0
+    assert fake_stripe.created == [] and count(session, Order) == 0
 
 
 def test_the_cart_becomes_an_order_with_lines_and_is_emptied(client, session, fake_stripe):
@@ -250,7 +238,7 @@ def test_a_price_change_after_the_page_was_shown_is_refused(client, session, fak
 
     assert response.status_code == 409
     assert "prices or books in your cart changed" in response.json["error"]["message"]
-    assert fake_stripe.created == [] and orders_count(session) == 0
+    assert fake_stripe.created == [] and count(session, Order) == 0
     assert cart_of(client) != {}
 
 
@@ -268,7 +256,7 @@ def test_a_double_submit_places_one_order(client, session, fake_stripe):
     assert first.status_code == second.status_code == 201
     assert first.json["order"] == second.json["order"]
     assert first.json["clientSecret"] == second.json["clientSecret"]
-    assert orders_count(session) == 1
+    assert count(session, Order) == 1
     assert book(session, HAMMING).stock == 24
 
 
@@ -279,4 +267,4 @@ def test_out_of_stock_at_checkout_is_refused_before_stripe(client, session, fake
     session.commit()
     response = start(client, html)
     assert response.status_code == 409
-    assert fake_stripe.created == [] and orders_count(session) == 0
+    assert fake_stripe.created == [] and count(session, Order) == 0

@@ -1,32 +1,28 @@
 """Checkout views with Stripe faked at the payments boundary."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bookshop.models import Order, Payment
 from bookshop.payments import PaymentUnavailable
+from shop_support import HAMMING, count
 
-BOOK = "the-art-of-doing-science-and-engineering"
-INTENT_URL = f"/checkout/{BOOK}/payment-intent"
-
-
-def count(session, model):
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model))
+INTENT_URL = f"/checkout/{HAMMING}/payment-intent"
 
 
 def start_payment(client, headers, **body):
     return client.post(INTENT_URL, json={"email": "reader@example.com", **body}, headers=headers)
 
 
-def test_the_checkout_page_hands_the_script_the_publishable_key_and_a_return_url_on_this_host(
-    client,
+def test_the_checkout_page_hands_the_script_the_publishable_key_and_a_return_url_at_shop_url(
+    make_app,
 ):
-    html = client.get(f"/checkout/{BOOK}", base_url="http://shop.example:8123").get_data(
+    client = make_app(SHOP_URL="https://shop.example:8123").test_client()
+    html = client.get(f"/checkout/{HAMMING}", base_url="https://shop.example:8123").get_data(
         as_text=True
     )
     assert 'data-publishable-key="pk_test_unit"' in html
-    assert 'data-return-url="http://shop.example:8123/checkout/complete"' in html
+    assert 'data-return-url="https://shop.example:8123/checkout/complete"' in html
     assert 'src="http://127.0.0.1:9/v3/"' in html
     assert "S$23.00" in html
 
@@ -41,7 +37,7 @@ def test_the_payment_intent_is_priced_from_the_catalog_whatever_the_browser_says
     assert created["receipt_email"] == "reader@example.com"
     assert created["metadata"] == {
         "order_reference": response.json["order"],
-        "items": f"{BOOK} x1",
+        "items": f"{HAMMING} x1",
     }
     assert created["idempotency_key"] == f"order-{response.json['order']}-2300sgd-pi-1"
     assert response.json["clientSecret"] == "pi_fake000001_secret_fake"
@@ -100,7 +96,7 @@ def test_a_request_without_the_csrf_token_is_refused(client, fake_stripe, sessio
 
 
 def test_a_forged_csrf_token_is_refused(client, fake_stripe):
-    client.get(f"/checkout/{BOOK}")
+    client.get(f"/checkout/{HAMMING}")
     response = client.post(
         INTENT_URL, json={"email": "reader@example.com"}, headers={"X-CSRFToken": "forged"}
     )
@@ -134,7 +130,7 @@ def paid_return_url(client, csrf_headers, fake_stripe, status, **changes):
     response = start_payment(client, csrf_headers)
     pi = response.json["clientSecret"].split("_secret")[0]
     fake_stripe.set_status(pi, status, **changes)
-    return f"/checkout/complete?payment_intent={pi}&payment_intent_client_secret={pi}_secret_fake"
+    return fake_stripe.return_path(pi)
 
 
 def test_a_succeeded_payment_shows_the_amount_received_and_the_reference(

@@ -5,66 +5,37 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bookshop.extensions import db
-from bookshop.models import Book, Email, Order, OrderEvent, Refund, utcnow
+from bookshop.models import Email, Order, OrderEvent, Refund, utcnow
 from bookshop.payments import PaymentUnavailable
-from bookshop.testing import csrf_token, start_cart_checkout
-
-HAMMING = "the-art-of-doing-science-and-engineering"  # S$23.00
-PUBLIC = "working-in-public"  # S$28.00
-
-
-def book(session, slug):
-    return session.scalars(select(Book).where(Book.slug == slug)).one()
-
-
-def buy(client, *lines):
-    """Add books to the cart and start paying, as the checkout page's script does."""
-    return start_cart_checkout(client, *(lines or [(HAMMING, 2), (PUBLIC, 1)]))
-
-
-def the_order(session):
-    session.expire_all()
-    return session.scalars(select(Order)).one()
-
-
-def pay(client, session, fake_stripe, order=None):
-    """The customer pays: Stripe says succeeded, the return page records it."""
-    order = order or the_order(session)
-    pi = order.payments[-1].payment_intent_id
-    fake_stripe.set_status(pi, "succeeded")
-    client.get(
-        f"/checkout/complete?payment_intent={pi}&payment_intent_client_secret={pi}_secret_fake"
-    )
-    session.expire_all()
-    return order
-
-
-def form_post(client, path, **form):
-    return client.post(path, data={"csrf_token": csrf_token(client, "/"), **form})
-
-
-def page(client, path):
-    return client.get(path).get_data(as_text=True)
-
-
-def count(session, model):
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model))
-
+from shop_support import (
+    HAMMING,
+    PUBLIC,
+    book,
+    checkout_cart,
+    confirm_refund,
+    count,
+    form_post,
+    line_of,
+    page,
+    pay_with_fake,
+    resume_payment,
+    review_refund,
+    the_order,
+)
 
 # --- private URLs and My orders -------------------------------------------------------------
 
 
 def test_the_order_page_shows_lines_totals_payments_and_timeline(client, session, fake_stripe):
-    placed = buy(client)
+    placed = checkout_cart(client)
     order = the_order(session)
-    assert placed["orderUrl"] == f"/orders/{order.token}"
+    assert placed.order_url == f"/orders/{order.token}"
     assert len(order.token) >= 32 and order.token != str(order.id)
 
-    html = page(client, placed["orderUrl"])
+    html = page(client, placed.order_url)
 
     assert order.reference in html
     assert html.count('data-testid="order-line"') == 2
@@ -91,7 +62,7 @@ def test_the_order_page_shows_lines_totals_payments_and_timeline(client, session
     ],
 )
 def test_a_guessed_or_tampered_order_url_gets_the_404_page(client, session, fake_stripe, path):
-    buy(client)
+    checkout_cart(client)
     token = the_order(session).token
     changed = ("B" if token[0] != "B" else "C") + token[1:]
     response = client.get(path.format(token=token, token_changed=changed))
@@ -100,7 +71,7 @@ def test_a_guessed_or_tampered_order_url_gets_the_404_page(client, session, fake
 
 
 def test_actions_on_a_tampered_url_are_404_and_change_nothing(client, session, fake_stripe):
-    buy(client)
+    checkout_cart(client)
     token = the_order(session).token
     changed = ("B" if token[0] != "B" else "C") + token[1:]
     response = form_post(client, f"/orders/{changed}/cancel")
@@ -111,9 +82,9 @@ def test_actions_on_a_tampered_url_are_404_and_change_nothing(client, session, f
 # Two browsers need their own app contexts (the `session` fixture would share one, and with it
 # Flask-WTF's per-context CSRF token), so these tests look at the database through `app`.
 def test_my_orders_lists_only_this_browsers_orders(app, client, fake_stripe):
-    buy(client)
+    checkout_cart(client)
     other = app.test_client()
-    buy(other, (PUBLIC, 1))
+    checkout_cart(other, (PUBLIC, 1))
 
     mine, theirs = page(client, "/orders"), page(other, "/orders")
 
@@ -125,7 +96,7 @@ def test_my_orders_lists_only_this_browsers_orders(app, client, fake_stripe):
 
 
 def test_a_forged_browser_cookie_shows_no_orders(app, client, session, fake_stripe):
-    buy(client)
+    checkout_cart(client)
     stranger = app.test_client()
     stranger.set_cookie("bookshop_browser", the_order(session).browser_id)
     assert 'data-testid="no-orders"' in page(stranger, "/orders")
@@ -134,34 +105,26 @@ def test_a_forged_browser_cookie_shows_no_orders(app, client, session, fake_stri
 # --- resume -------------------------------------------------------------------------------------
 
 
-def resume(client, token):
-    return client.post(
-        f"/orders/{token}/payment-intent",
-        json={},
-        headers={"X-CSRFToken": csrf_token(client, "/"), "Accept": "application/json"},
-    )
-
-
 def test_resuming_reuses_the_payment_intent(client, session, fake_stripe):
-    placed = buy(client)
+    placed = checkout_cart(client)
     token = the_order(session).token
 
-    response = resume(client, token)
+    response = resume_payment(client, token)
 
     assert response.status_code == 201
-    assert response.json["clientSecret"] == placed["clientSecret"]
+    assert response.json["clientSecret"] == placed.client_secret
     assert len(fake_stripe.created) == 1 and fake_stripe.canceled == []
 
 
 def test_a_payment_intent_with_another_amount_is_replaced_and_canceled(
     client, session, fake_stripe
 ):
-    buy(client)
+    checkout_cart(client)
     order = the_order(session)
     old = order.payments[0].payment_intent_id
     fake_stripe.set_status(old, "requires_payment_method", amount=100)
 
-    response = resume(client, order.token)
+    response = resume_payment(client, order.token)
 
     assert response.status_code == 201
     assert response.json["clientSecret"] != f"{old}_secret_fake"
@@ -173,18 +136,18 @@ def test_a_payment_intent_with_another_amount_is_replaced_and_canceled(
 
 
 def test_a_canceled_payment_intent_is_replaced_by_a_new_one(client, session, fake_stripe):
-    buy(client)
+    checkout_cart(client)
     order = the_order(session)
     fake_stripe.set_status(order.payments[0].payment_intent_id, "requires_action", amount=7400)
     # requires_action is still payable: reused
-    assert resume(client, order.token).status_code == 201
+    assert resume_payment(client, order.token).status_code == 201
     assert len(fake_stripe.created) == 1
 
 
 def test_a_paid_order_cannot_be_paid_again(client, session, fake_stripe):
-    buy(client)
-    order = pay(client, session, fake_stripe)
-    response = resume(client, order.token)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
+    response = resume_payment(client, order.token)
     assert response.status_code == 409
     assert response.json["error"]["message"] == "This order is already paid."
     assert len(fake_stripe.created) == 1
@@ -196,7 +159,7 @@ def test_a_paid_order_cannot_be_paid_again(client, session, fake_stripe):
 def test_canceling_asks_first_then_cancels_the_payment_intent_and_frees_the_stock(
     client, session, fake_stripe
 ):
-    buy(client)
+    checkout_cart(client)
     order = the_order(session)
     confirm = page(client, f"/orders/{order.token}/cancel")
     assert 'data-testid="confirm-cancel-button"' in confirm
@@ -215,7 +178,7 @@ def test_canceling_asks_first_then_cancels_the_payment_intent_and_frees_the_stoc
 
 
 def test_canceling_twice_says_so_and_changes_nothing(client, session, fake_stripe):
-    buy(client)
+    checkout_cart(client)
     token = the_order(session).token
     form_post(client, f"/orders/{token}/cancel")
     page(client, f"/orders/{token}")
@@ -225,15 +188,15 @@ def test_canceling_twice_says_so_and_changes_nothing(client, session, fake_strip
 
 
 def test_a_paid_order_cannot_be_canceled(client, session, fake_stripe):
-    buy(client)
-    order = pay(client, session, fake_stripe)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
     form_post(client, f"/orders/{order.token}/cancel")
     assert the_order(session).status == "paid"
     assert "cannot be canceled" in page(client, f"/orders/{order.token}")
 
 
 def test_canceling_an_order_paid_in_another_tab_marks_it_paid(client, session, fake_stripe):
-    buy(client)
+    checkout_cart(client)
     order = the_order(session)
     fake_stripe.set_status(order.payments[0].payment_intent_id, "succeeded")
     form_post(client, f"/orders/{order.token}/cancel")
@@ -243,7 +206,7 @@ def test_canceling_an_order_paid_in_another_tab_marks_it_paid(client, session, f
 
 
 def test_an_expired_order_is_canceled_when_its_page_is_viewed(client, session, fake_stripe):
-    buy(client)
+    checkout_cart(client)
     order = the_order(session)
     order.expires_at = utcnow() - timedelta(seconds=1)
     session.commit()
@@ -258,34 +221,24 @@ def test_an_expired_order_is_canceled_when_its_page_is_viewed(client, session, f
 # --- refunds ------------------------------------------------------------------------------------
 
 
-def review(client, token, **form):
-    return client.post(
-        f"/orders/{token}/refund/review",
-        data={"csrf_token": csrf_token(client, "/"), **form},
+def review_one_copy(client, order, slug):
+    """Ask for a refund of one copy of a book the order holds."""
+    return review_refund(
+        client, order.token, scope="lines", **{f"quantity-{line_of(order, slug).id}": "1"}
     )
 
 
-def confirm(client, token, html):
-    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
-    return client.post(f"/orders/{token}/refund", data=fields)
-
-
-def line_id(session, slug):
-    return next(line.id for line in the_order(session).lines if line.book.slug == slug)
-
-
 def test_a_partial_refund_is_reviewed_then_made(client, session, fake_stripe):
-    buy(client)
-    order = pay(client, session, fake_stripe)
-    hamming = line_id(session, HAMMING)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
 
-    reviewed = review(client, order.token, scope="lines", **{f"quantity-{hamming}": "1"})
+    reviewed = review_one_copy(client, order, HAMMING)
     html = reviewed.get_data(as_text=True)
     assert reviewed.status_code == 200
     assert 'data-testid="refund-amount">S$23.00' in html
     assert count(session, Refund) == 0  # nothing happens before the confirmation
 
-    done = confirm(client, order.token, html)
+    done = confirm_refund(client, order.token, html)
 
     assert done.status_code == 303
     order = the_order(session)
@@ -304,11 +257,11 @@ def test_a_partial_refund_is_reviewed_then_made(client, session, fake_stripe):
 
 
 def test_refunding_everything_then_nothing_is_left(client, session, fake_stripe):
-    buy(client)
-    order = pay(client, session, fake_stripe)
-    html = review(client, order.token, scope="all").get_data(as_text=True)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
+    html = review_refund(client, order.token, scope="all").get_data(as_text=True)
     assert 'data-testid="refund-amount">S$74.00' in html
-    confirm(client, order.token, html)
+    confirm_refund(client, order.token, html)
     order = the_order(session)
     assert order.status == "refunded"
     assert 'data-testid="request-refund"' not in page(client, f"/orders/{order.token}")
@@ -316,13 +269,11 @@ def test_refunding_everything_then_nothing_is_left(client, session, fake_stripe)
 
 
 def test_a_double_submitted_refund_is_made_once(client, session, fake_stripe):
-    buy(client)
-    order = pay(client, session, fake_stripe)
-    html = review(
-        client, order.token, scope="lines", **{f"quantity-{line_id(session, HAMMING)}": "1"}
-    ).get_data(as_text=True)
-    confirm(client, order.token, html)
-    again = confirm(client, order.token, html)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
+    html = review_one_copy(client, order, HAMMING).get_data(as_text=True)
+    confirm_refund(client, order.token, html)
+    again = confirm_refund(client, order.token, html)
     assert again.status_code == 303
     assert "This refund was already requested." in page(client, f"/orders/{order.token}")
     assert count(session, Refund) == 1
@@ -346,23 +297,23 @@ def test_a_double_submitted_refund_is_made_once(client, session, fake_stripe):
 def test_bad_refund_requests_get_a_clear_message_and_change_nothing(
     client, session, fake_stripe, form, message
 ):
-    buy(client)
-    order = pay(client, session, fake_stripe)
-    hamming = line_id(session, HAMMING)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
+    hamming = line_of(order, HAMMING).id
     fields = {k.format(h=hamming): v for k, v in form.items()}
-    response = review(client, order.token, **fields)
+    response = review_refund(client, order.token, **fields)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
     assert count(session, Refund) == 0 and the_order(session).status == "paid"
 
 
 def test_another_orders_line_cannot_be_refunded_through_this_order(app, client, fake_stripe):
-    buy(client, (HAMMING, 1))
-    buy(app.test_client(), (PUBLIC, 1))
+    checkout_cart(client, (HAMMING, 1))
+    checkout_cart(app.test_client(), (PUBLIC, 1))
     with app.app_context():
         mine, theirs = db.session.scalars(select(Order).order_by(Order.id)).all()
-        pay(client, db.session, fake_stripe, mine)
-        response = review(
+        pay_with_fake(client, db.session, fake_stripe, mine)
+        response = review_refund(
             client, mine.token, scope="lines", **{f"quantity-{theirs.lines[0].id}": "1"}
         )
         assert response.status_code == 400
@@ -370,37 +321,35 @@ def test_another_orders_line_cannot_be_refunded_through_this_order(app, client, 
 
 
 def test_a_refund_over_what_is_left_is_refused_before_stripe(client, session, fake_stripe):
-    buy(client)
-    order = pay(client, session, fake_stripe)
-    html = review(client, order.token, scope="all").get_data(as_text=True)
-    confirm(client, order.token, html)  # everything refunded
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
+    html = review_refund(client, order.token, scope="all").get_data(as_text=True)
+    confirm_refund(client, order.token, html)  # everything refunded
     stale = html.replace(re.search(r'name="request_id" value="([^"]+)"', html).group(1), "x" * 24)
-    confirm(client, order.token, stale)
+    confirm_refund(client, order.token, stale)
     assert count(session, Refund) == 1
     assert len(fake_stripe.refunds_by_key) == 1
 
 
 def test_a_changed_amount_between_review_and_confirmation_is_refused(client, session, fake_stripe):
-    buy(client)
-    order = pay(client, session, fake_stripe)
-    html = review(client, order.token, scope="all").get_data(as_text=True)
-    first_half = review(
-        client, order.token, scope="lines", **{f"quantity-{line_id(session, PUBLIC)}": "1"}
-    ).get_data(as_text=True)
-    confirm(client, order.token, first_half)
-    confirm(client, order.token, html)  # "everything" was S$74.00 when reviewed
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
+    html = review_refund(client, order.token, scope="all").get_data(as_text=True)
+    first_half = review_one_copy(client, order, PUBLIC).get_data(as_text=True)
+    confirm_refund(client, order.token, first_half)
+    confirm_refund(client, order.token, html)  # "everything" was S$74.00 when reviewed
     assert "changed meanwhile" in page(client, f"/orders/{order.token}")
     assert count(session, Refund) == 1
 
 
 def test_refunds_are_offered_only_within_the_window(app, client, session, fake_stripe):
-    buy(client)
-    order = pay(client, session, fake_stripe)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
     paid = session.scalars(select(OrderEvent).where(OrderEvent.to_status == "paid")).one()
     paid.created_at = utcnow() - timedelta(days=31)
     session.commit()
     assert 'data-testid="request-refund"' not in page(client, f"/orders/{order.token}")
-    response = review(client, order.token, scope="all")
+    response = review_refund(client, order.token, scope="all")
     assert response.status_code == 303
     assert count(session, Refund) == 0
 
@@ -408,11 +357,11 @@ def test_refunds_are_offered_only_within_the_window(app, client, session, fake_s
 def test_stripe_unavailable_leaves_the_refund_pending_and_it_is_finished_later(
     client, session, fake_stripe
 ):
-    buy(client)
-    order = pay(client, session, fake_stripe)
-    html = review(client, order.token, scope="all").get_data(as_text=True)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
+    html = review_refund(client, order.token, scope="all").get_data(as_text=True)
     fake_stripe.fail_with = PaymentUnavailable("APIError (HTTP 500)")
-    confirm(client, order.token, html)
+    confirm_refund(client, order.token, html)
     refund = session.scalars(select(Refund)).one()
     assert (refund.status, the_order(session).status) == ("pending", "paid")
 
@@ -429,14 +378,12 @@ def test_stripe_unavailable_leaves_the_refund_pending_and_it_is_finished_later(
 def test_paying_and_refunding_each_write_exactly_one_email_to_the_outbox(
     app, client, session, fake_stripe
 ):
-    buy(client)
-    order = pay(client, session, fake_stripe)
+    checkout_cart(client)
+    order = pay_with_fake(client, session, fake_stripe)
     pi = order.payments[0].payment_intent_id
-    client.get(
-        f"/checkout/complete?payment_intent={pi}&payment_intent_client_secret={pi}_secret_fake"
-    )
-    html = review(client, order.token, scope="all").get_data(as_text=True)
-    confirm(client, order.token, html)
+    client.get(fake_stripe.return_path(pi))
+    html = review_refund(client, order.token, scope="all").get_data(as_text=True)
+    confirm_refund(client, order.token, html)
 
     folder = Path(app.config["OUTBOX_DIR"])
     refund_id = session.scalars(select(Refund)).one().id

@@ -1,42 +1,14 @@
 """Order statuses, their one transition function, and the domain actions."""
 
-from dataclasses import replace
-
 import pytest
 from sqlalchemy import select
 
 from bookshop import orders
-from bookshop.models import Book, OrderEvent
-from bookshop.orders import IllegalTransition, LineRequest, OrderError, OrderStatus
-from bookshop.payments import PaymentIntent
+from bookshop.models import OrderEvent
+from bookshop.orders import IllegalTransition, OrderError, OrderStatus
+from shop_support import PUBLIC, intent_for, new_order
 
 S = OrderStatus
-
-
-def book(session, slug="the-art-of-doing-science-and-engineering"):
-    return session.scalars(select(Book).where(Book.slug == slug)).one()
-
-
-def placed_order(session, quantity=1, slug="the-art-of-doing-science-and-engineering"):
-    order = orders.place_order(
-        session, [LineRequest(book(session, slug), quantity)], "reader@example.com", "BK-TEST-0001"
-    )
-    session.flush()
-    return order
-
-
-def intent_for(order, status="requires_payment_method", **changes):
-    intent = PaymentIntent(
-        id="pi_unit123",
-        status=status,
-        amount=order.total_amount,
-        amount_received=order.total_amount if status == "succeeded" else 0,
-        currency=order.currency,
-        metadata={"order_reference": order.reference},
-        receipt_email=order.email,
-        client_secret="pi_unit123_secret_abc",
-    )
-    return replace(intent, **changes)
 
 
 def timeline(session, order):
@@ -57,10 +29,15 @@ def timeline(session, order):
         (S.PAID, S.REFUNDED),
         (S.PAID, S.PARTIALLY_REFUNDED),
         (S.PARTIALLY_REFUNDED, S.REFUNDED),
+        (S.PAID, S.DISPUTED),
+        (S.PARTIALLY_REFUNDED, S.DISPUTED),
+        (S.DISPUTED, S.WON),
+        (S.DISPUTED, S.LOST),
+        (S.PROCESSING, S.CANCELED),
     ],
 )
 def test_legal_moves_change_the_status_and_are_recorded(session, start, to):
-    order = placed_order(session)
+    order = new_order(session)
     order.status = start
     assert orders.transition(session, order, to, "because") is True
     session.flush()
@@ -77,10 +54,19 @@ def test_legal_moves_change_the_status_and_are_recorded(session, start, to):
         (S.REFUNDED, S.PAID),
         (S.PENDING_PAYMENT, S.REFUNDED),
         (S.CANCELED, S.PENDING_PAYMENT),
+        (S.PENDING_PAYMENT, S.DISPUTED),
+        (S.REFUNDED, S.DISPUTED),
+        (S.CANCELED, S.DISPUTED),
+        (S.DISPUTED, S.PAID),
+        (S.DISPUTED, S.REFUNDED),
+        (S.WON, S.PAID),
+        (S.WON, S.LOST),
+        (S.LOST, S.WON),
+        (S.LOST, S.REFUNDED),
     ],
 )
 def test_illegal_moves_are_refused_and_change_nothing(session, start, to):
-    order = placed_order(session)
+    order = new_order(session)
     order.status = start
     with pytest.raises(IllegalTransition):
         orders.transition(session, order, to)
@@ -92,14 +78,14 @@ def test_every_status_has_a_rule():
 
 
 def test_moving_to_the_current_status_is_a_quiet_no_op(session):
-    order = placed_order(session)
+    order = new_order(session)
     assert orders.transition(session, order, S.PENDING_PAYMENT) is False
     session.flush()
     assert timeline(session, order) == [(None, "pending_payment")]
 
 
 def test_placing_an_order_prices_it_from_the_catalog(session):
-    order = placed_order(session, quantity=2, slug="working-in-public")
+    order = new_order(session, (PUBLIC, 2))
     assert order.total_amount == 5600
     assert order.currency == "sgd"
     assert [(line.title, line.unit_amount, line.quantity) for line in order.lines] == [
@@ -137,8 +123,8 @@ def test_other_quantities_are_refused(raw):
 
 
 def test_a_succeeded_payment_marks_the_order_paid_once(session):
-    order = placed_order(session)
-    payment = orders.payment_started(session, order, intent_for(order))
+    order = new_order(session)
+    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
     orders.payment_updated(session, payment, intent_for(order, "succeeded"))
     orders.payment_updated(session, payment, intent_for(order, "succeeded"))
     session.flush()
@@ -149,23 +135,23 @@ def test_a_succeeded_payment_marks_the_order_paid_once(session):
 
 
 def test_a_short_payment_never_marks_the_order_paid(session, caplog):
-    order = placed_order(session)
-    payment = orders.payment_started(session, order, intent_for(order))
+    order = new_order(session)
+    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
     orders.payment_updated(session, payment, intent_for(order, "succeeded", amount_received=100))
     assert order.status == S.PENDING_PAYMENT
     assert "not marked paid" in caplog.text
 
 
 def test_a_payment_in_another_currency_never_marks_the_order_paid(session):
-    order = placed_order(session)
-    payment = orders.payment_started(session, order, intent_for(order))
+    order = new_order(session)
+    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
     orders.payment_updated(session, payment, intent_for(order, "succeeded", currency="usd"))
     assert order.status == S.PENDING_PAYMENT
 
 
 def test_processing_then_failure_returns_the_order_to_pending_payment(session):
-    order = placed_order(session)
-    payment = orders.payment_started(session, order, intent_for(order))
+    order = new_order(session)
+    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
     orders.payment_updated(session, payment, intent_for(order, "processing"))
     assert order.status == S.PROCESSING
     orders.payment_updated(session, payment, intent_for(order, "requires_payment_method"))
@@ -173,15 +159,15 @@ def test_processing_then_failure_returns_the_order_to_pending_payment(session):
 
 
 def test_a_canceled_payment_cancels_an_unpaid_order(session):
-    order = placed_order(session)
-    payment = orders.payment_started(session, order, intent_for(order))
+    order = new_order(session)
+    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
     orders.payment_updated(session, payment, intent_for(order, "canceled"))
     assert order.status == S.CANCELED
 
 
 def test_a_late_failure_after_payment_does_not_unpay_the_order(session):
-    order = placed_order(session)
-    payment = orders.payment_started(session, order, intent_for(order))
+    order = new_order(session)
+    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
     orders.payment_updated(session, payment, intent_for(order, "succeeded"))
     orders.payment_updated(session, payment, intent_for(order, "requires_payment_method"))
     assert order.status == S.PAID

@@ -11,8 +11,7 @@ from bookshop import orders, payments, reconcile, stripe_sync
 from bookshop.actions import paying
 from bookshop.models import Order, utcnow
 from bookshop.testing import start_cart_checkout
-
-HAMMING = "the-art-of-doing-science-and-engineering"
+from shop_support import HAMMING
 
 
 @pytest.fixture
@@ -53,9 +52,7 @@ def test_the_return_page_never_moves_a_succeeded_payment_back(
     pi = record(session, order_id, fake_stripe, "succeeded")
     stale(fake_stripe, pi)
 
-    response = client.get(
-        f"/checkout/complete?payment_intent={pi}&payment_intent_client_secret={pi}_secret_fake"
-    )
+    response = client.get(fake_stripe.return_path(pi))
 
     assert response.status_code == 200
     assert_still(session, order_id, "succeeded", "paid")

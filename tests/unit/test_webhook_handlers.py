@@ -8,11 +8,17 @@ from sqlalchemy import select
 
 from bookshop import orders, payments
 from bookshop.cli import cli
-from bookshop.models import Book, Dispute, Email, Order, Refund, StripeEvent
-
-from .test_webhooks import BOOK, count, event, intent_object, pending, post, succeeded
-
-__all__ = ["pending"]  # a fixture, used by name
+from bookshop.models import Dispute, Email, Refund, StripeEvent
+from shop_support import (
+    count,
+    deliver,
+    event,
+    fake_stripe_settings,
+    moves,
+    new_order,
+    stock,
+    the_order,
+)
 
 
 @dataclass
@@ -87,28 +93,12 @@ def stripe_objects(monkeypatch) -> FakeStripeObjects:
 
 @pytest.fixture
 def paid(client, fake_stripe, pending) -> str:
-    assert post(client, succeeded(fake_stripe, pending)).status_code == 200
+    assert deliver(client, fake_stripe.succeeded(pending)).status_code == 200
     return pending
 
 
-def the_order(session) -> Order:
-    session.expire_all()
-    return session.scalars(select(Order)).one()
-
-
 def timeline(session) -> list[str]:
-    return [e.to_status for e in the_order(session).events]
-
-
-def stock(session) -> int:
-    session.expire_all()
-    return session.scalars(select(Book.stock).where(Book.slug == BOOK)).one()
-
-
-def intent_event(fake_stripe, event_id, event_type, payment_intent_id, created=None):
-    """An event carrying the PaymentIntent as Stripe has it at this moment."""
-    obj = intent_object(fake_stripe.intents[payment_intent_id])
-    return event(event_id, event_type, obj, created=created)
+    return moves(the_order(session))
 
 
 # --- PaymentIntents ---------------------------------------------------------------------------
@@ -118,10 +108,10 @@ def test_processing_then_succeeded_moves_the_order_through_processing(
     client, fake_stripe, pending, session
 ):
     fake_stripe.set_status(pending, "processing")
-    post(client, intent_event(fake_stripe, "evt_1", "payment_intent.processing", pending))
+    deliver(client, fake_stripe.intent_event("evt_1", "payment_intent.processing", pending))
     assert the_order(session).status == "processing"
 
-    post(client, succeeded(fake_stripe, pending))
+    deliver(client, fake_stripe.succeeded(pending))
 
     assert timeline(session) == ["pending_payment", "processing", "paid"]
 
@@ -129,7 +119,7 @@ def test_processing_then_succeeded_moves_the_order_through_processing(
 def test_a_late_processing_event_never_moves_a_paid_order_back(client, fake_stripe, paid, session):
     stale = event("evt_old", "payment_intent.processing", {"id": paid, "status": "processing"})
 
-    assert post(client, stale).status_code == 200
+    assert deliver(client, stale).status_code == 200
 
     assert the_order(session).status == "paid"
     assert the_order(session).payments[0].status == "succeeded"
@@ -141,7 +131,7 @@ def test_an_out_of_date_read_of_a_paid_payment_is_ignored(client, fake_stripe, p
     # deliveries): a final state already recorded is never replaced by an earlier one.
     fake_stripe.intents[paid] = replace(fake_stripe.intents[paid], status="processing")
 
-    post(client, event("evt_race", "payment_intent.processing", {"id": paid}))
+    deliver(client, event("evt_race", "payment_intent.processing", {"id": paid}))
 
     assert the_order(session).payments[0].status == "succeeded"
     assert the_order(session).status == "paid"
@@ -154,8 +144,8 @@ def test_a_failed_payment_is_recorded_and_the_order_stays_payable(
         pending, "requires_payment_method", last_error_message="Your card was declined."
     )
 
-    response = post(
-        client, intent_event(fake_stripe, "evt_f", "payment_intent.payment_failed", pending)
+    response = deliver(
+        client, fake_stripe.intent_event("evt_f", "payment_intent.payment_failed", pending)
     )
 
     assert response.status_code == 200
@@ -164,7 +154,7 @@ def test_a_failed_payment_is_recorded_and_the_order_stays_payable(
     assert order.payments[0].status == "requires_payment_method"
     assert session.get(StripeEvent, "evt_f").processed_at is not None
 
-    post(client, succeeded(fake_stripe, pending))  # the customer tries another card
+    deliver(client, fake_stripe.succeeded(pending))  # the customer tries another card
     assert the_order(session).status == "paid"
 
 
@@ -172,10 +162,10 @@ def test_a_failure_after_processing_makes_the_order_payable_again(
     client, fake_stripe, pending, session
 ):
     fake_stripe.set_status(pending, "processing")
-    post(client, intent_event(fake_stripe, "evt_p", "payment_intent.processing", pending))
+    deliver(client, fake_stripe.intent_event("evt_p", "payment_intent.processing", pending))
     fake_stripe.set_status(pending, "requires_payment_method")
 
-    post(client, intent_event(fake_stripe, "evt_f", "payment_intent.payment_failed", pending))
+    deliver(client, fake_stripe.intent_event("evt_f", "payment_intent.payment_failed", pending))
 
     assert timeline(session) == ["pending_payment", "processing", "pending_payment"]
 
@@ -186,7 +176,7 @@ def test_a_failure_event_for_a_payment_that_has_since_succeeded_marks_it_paid(
     failed_then = event("evt_f", "payment_intent.payment_failed", {"id": pending})
     fake_stripe.set_status(pending, "succeeded")  # Stripe, now
 
-    post(client, failed_then)
+    deliver(client, failed_then)
 
     assert the_order(session).status == "paid"
     assert count(session, Email, Email.kind == "order_paid") == 1
@@ -198,7 +188,7 @@ def test_a_canceled_payment_cancels_the_order_and_puts_the_stock_back(
     reserved = stock(session)
     fake_stripe.set_status(pending, "canceled")
 
-    post(client, intent_event(fake_stripe, "evt_c", "payment_intent.canceled", pending))
+    deliver(client, fake_stripe.intent_event("evt_c", "payment_intent.canceled", pending))
 
     assert the_order(session).status == "canceled"
     assert stock(session) == reserved + 1
@@ -206,7 +196,7 @@ def test_a_canceled_payment_cancels_the_order_and_puts_the_stock_back(
 
 def test_paying_keeps_the_stock_reserved_at_checkout(client, fake_stripe, pending, session):
     reserved = stock(session)
-    post(client, succeeded(fake_stripe, pending))
+    deliver(client, fake_stripe.succeeded(pending))
     assert stock(session) == reserved
 
 
@@ -220,7 +210,7 @@ def test_a_refund_made_in_the_dashboard_reaches_the_order(
     stripe_objects.refund("re_1", paid, amount)
     charge = {"id": "ch_1", "object": "charge", "payment_intent": paid, "amount_refunded": amount}
 
-    assert post(client, event("evt_r", "charge.refunded", charge)).status_code == 200
+    assert deliver(client, event("evt_r", "charge.refunded", charge)).status_code == 200
 
     order = the_order(session)
     assert order.status == status
@@ -236,9 +226,9 @@ def test_refund_created_and_charge_refunded_record_one_refund(
     refund = stripe_objects.refund("re_1", paid, 2300)
     charge = {"id": "ch_1", "object": "charge", "payment_intent": paid}
 
-    post(client, event("evt_a", "refund.created", refund))
-    post(client, event("evt_b", "charge.refunded", charge))
-    post(client, event("evt_c", "refund.updated", refund))
+    deliver(client, event("evt_a", "refund.created", refund))
+    deliver(client, event("evt_b", "charge.refunded", charge))
+    deliver(client, event("evt_c", "refund.updated", refund))
 
     assert count(session, Refund) == 1
     assert count(session, Email, Email.kind == "order_refunded") == 1
@@ -251,8 +241,8 @@ def test_a_refund_that_failed_stays_failed_when_its_created_event_arrives_late(
     created_then = stripe_objects.refund("re_1", paid, 2300, status="succeeded")
     failed_now = stripe_objects.refund("re_1", paid, 2300, status="failed")
 
-    post(client, event("evt_failed", "refund.failed", failed_now))
-    post(client, event("evt_created", "refund.created", created_then))
+    deliver(client, event("evt_failed", "refund.failed", failed_now))
+    deliver(client, event("evt_created", "refund.created", created_then))
 
     order = the_order(session)
     assert [r.status for r in order.refunds] == ["failed"]
@@ -269,7 +259,7 @@ def test_a_refund_the_shop_asked_for_is_matched_to_its_ledger_row(
     session.commit()
     refund = stripe_objects.refund("re_1", paid, 2300, metadata={"refund_id": str(row.id)})
 
-    post(client, event("evt_r", "refund.created", refund))
+    deliver(client, event("evt_r", "refund.created", refund))
 
     assert [(r.id, r.stripe_refund_id, r.status) for r in the_order(session).refunds] == [
         (row.id, "re_1", "succeeded")
@@ -284,11 +274,11 @@ def test_a_dispute_marks_the_order_disputed_then_won_or_lost(
     client, paid, session, stripe_objects, outcome
 ):
     opened = stripe_objects.dispute("dp_1", paid, "needs_response")
-    post(client, event("evt_d1", "charge.dispute.created", opened))
+    deliver(client, event("evt_d1", "charge.dispute.created", opened))
     assert the_order(session).status == "disputed"
 
     closed = stripe_objects.dispute("dp_1", paid, outcome)
-    post(client, event("evt_d2", "charge.dispute.closed", closed))
+    deliver(client, event("evt_d2", "charge.dispute.closed", closed))
 
     assert timeline(session) == ["pending_payment", "paid", "disputed", outcome]
     assert session.scalars(select(Dispute.status)).one() == outcome
@@ -300,8 +290,8 @@ def test_a_dispute_created_event_arriving_after_it_closed_changes_nothing(
     opened = stripe_objects.dispute("dp_1", paid, "needs_response")
     closed = stripe_objects.dispute("dp_1", paid, "lost")
 
-    post(client, event("evt_d2", "charge.dispute.closed", closed))
-    post(client, event("evt_d1", "charge.dispute.created", opened))
+    deliver(client, event("evt_d2", "charge.dispute.closed", closed))
+    deliver(client, event("evt_d1", "charge.dispute.created", opened))
 
     assert timeline(session) == ["pending_payment", "paid", "disputed", "lost"]
     assert session.scalars(select(Dispute.status)).one() == "lost"
@@ -326,7 +316,7 @@ def test_a_completed_checkout_session_marks_its_order_paid(client, fake_stripe, 
     fake_stripe.set_status(pending, "succeeded")
     reference = the_order(session).reference
 
-    post(
+    deliver(
         client,
         event("evt_cs", "checkout.session.completed", checkout_session("cs_1", reference, pending)),
     )
@@ -337,15 +327,14 @@ def test_a_completed_checkout_session_marks_its_order_paid(client, fake_stripe, 
 def test_a_completed_checkout_session_brings_its_payment_intent_to_the_order(
     client, fake_stripe, session
 ):
-    book = session.scalars(select(Book).where(Book.slug == BOOK)).one()
-    order = orders.place_order(session, [orders.LineRequest(book, 1)], "r@example.com", "BK-CS01")
+    order = new_order(session, reference="BK-CS01")
     session.commit()
     intent = fake_stripe.create_payment_intent(
-        amount=book.price_amount, currency=book.currency, metadata={}, receipt_email=None
+        amount=order.total_amount, currency=order.currency, metadata={}, receipt_email=None
     )
     fake_stripe.set_status(intent.id, "succeeded")
 
-    post(
+    deliver(
         client,
         event(
             "evt_cs",
@@ -360,12 +349,11 @@ def test_a_completed_checkout_session_brings_its_payment_intent_to_the_order(
 
 
 def test_an_expired_checkout_session_cancels_its_unpaid_order(client, session):
-    book = session.scalars(select(Book).where(Book.slug == BOOK)).one()
-    orders.place_order(session, [orders.LineRequest(book, 1)], "r@example.com", "BK-CS02")
+    new_order(session, reference="BK-CS02")
     session.commit()
 
     expired = checkout_session("cs_2", "BK-CS02", status="expired")
-    post(client, event("evt_x", "checkout.session.expired", expired))
+    deliver(client, event("evt_x", "checkout.session.expired", expired))
 
     assert the_order(session).status == "canceled"
 
@@ -374,7 +362,7 @@ def test_an_expired_checkout_session_leaves_an_order_paid_another_way_alone(
     client, fake_stripe, paid, session
 ):
     reference = the_order(session).reference
-    post(
+    deliver(
         client,
         event(
             "evt_x",
@@ -388,23 +376,28 @@ def test_an_expired_checkout_session_leaves_an_order_paid_another_way_alone(
 # --- reprocessing stored events ---------------------------------------------------------------
 
 
+def reprocess_events(app, database_url, *event_ids):
+    """Run `reprocess-events` as an operator would, with the shop's settings in the environment."""
+    settings = fake_stripe_settings()
+    keys = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_API_BASE")
+    env = {
+        "DATABASE_URL": database_url,
+        "INSTANCE_PATH": app.config["INSTANCE_PATH"],
+        **{key: settings[key] for key in keys},
+    }
+    return CliRunner().invoke(cli, ["reprocess-events", *event_ids], env=env)
+
+
 def test_reprocess_events_applies_stored_events_that_failed(
     app, client, fake_stripe, pending, session, monkeypatch, database_url
 ):
     real = orders.payment_updated
     monkeypatch.setattr(orders, "payment_updated", lambda *a, **k: 1 / 0)
-    assert post(client, succeeded(fake_stripe, pending)).status_code == 500
+    assert deliver(client, fake_stripe.succeeded(pending)).status_code == 500
     monkeypatch.setattr(orders, "payment_updated", real)
-    env = {
-        "DATABASE_URL": database_url,
-        "STRIPE_SECRET_KEY": "sk_test_unit",
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_unit",
-        "STRIPE_API_BASE": "http://127.0.0.1:9",
-        "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-    }
 
-    first = CliRunner().invoke(cli, ["reprocess-events"], env=env)
-    again = CliRunner().invoke(cli, ["reprocess-events"], env=env)
+    first = reprocess_events(app, database_url)
+    again = reprocess_events(app, database_url)
 
     assert first.exit_code == 0, first.output
     assert "evt_paid  applied" in first.output
@@ -418,15 +411,9 @@ def test_reprocess_events_reports_events_that_still_fail(
     app, client, fake_stripe, pending, session, monkeypatch, database_url
 ):
     monkeypatch.setattr(orders, "payment_updated", lambda *a, **k: 1 / 0)
-    post(client, succeeded(fake_stripe, pending))
-    env = {
-        "DATABASE_URL": database_url,
-        "STRIPE_SECRET_KEY": "sk_test_unit",
-        "STRIPE_PUBLISHABLE_KEY": "pk_test_unit",
-        "INSTANCE_PATH": app.config["INSTANCE_PATH"],
-    }
+    deliver(client, fake_stripe.succeeded(pending))
 
-    result = CliRunner().invoke(cli, ["reprocess-events", "evt_paid"], env=env)
+    result = reprocess_events(app, database_url, "evt_paid")
 
     assert result.exit_code == 1
     assert "evt_paid  failed" in result.output

@@ -1,95 +1,19 @@
 """The webhook endpoint: signed events only, stored before acting, each applied once."""
 
-import hashlib
-import hmac
 import json
 import time
 
 import pytest
-from sqlalchemy import func, select
 
 from bookshop import orders, payments, webhooks
-from bookshop.models import Book, Email, Order, OrderEvent, StripeEvent
-
-BOOK = "the-art-of-doing-science-and-engineering"
-
-
-def signed(payload: dict, secret: str, timestamp: int | None = None):
-    body = json.dumps(payload).encode()
-    ts = int(time.time()) if timestamp is None else timestamp
-    signature = hmac.new(secret.encode(), f"{ts}.".encode() + body, hashlib.sha256).hexdigest()
-    return body, {"Stripe-Signature": f"t={ts},v1={signature}", "Content-Type": "application/json"}
-
-
-def event(event_id, event_type, obj, created=None):
-    return {
-        "id": event_id,
-        "object": "event",
-        "type": event_type,
-        "api_version": "2026-10-28.endive",
-        "created": int(time.time()) if created is None else created,
-        "data": {"object": obj},
-    }
-
-
-def intent_object(intent: payments.PaymentIntent) -> dict:
-    return {
-        "id": intent.id,
-        "object": "payment_intent",
-        "status": intent.status,
-        "amount": intent.amount,
-        "amount_received": intent.amount_received,
-        "currency": intent.currency,
-        "metadata": dict(intent.metadata),
-        "receipt_email": intent.receipt_email,
-    }
-
-
-def post(client, payload, secret=None, **kwargs):
-    secret = secret or client.application.config["STRIPE_WEBHOOK_SECRET"] or "whsec_unset"
-    body, headers = signed(payload, secret, **kwargs)
-    return client.post("/webhooks/stripe", data=body, headers=headers)
-
-
-def count(session, model, *where):
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model).where(*where))
-
-
-@pytest.fixture
-def pending(session, fake_stripe) -> str:
-    """An order waiting for payment, as the checkout leaves it; its PaymentIntent's id."""
-    book = session.scalars(select(Book).where(Book.slug == BOOK)).one()
-    reference = orders.new_reference()
-    intent = fake_stripe.create_payment_intent(
-        amount=book.price_amount,
-        currency=book.currency,
-        metadata={"order_reference": reference},
-        receipt_email="reader@example.com",
-    )
-    order = orders.place_order(
-        session, [orders.LineRequest(book, 1)], "reader@example.com", reference
-    )
-    orders.payment_started(session, order, intent)
-    session.commit()
-    return intent.id
-
-
-def succeeded(fake_stripe, payment_intent_id, event_id="evt_paid"):
-    fake_stripe.set_status(payment_intent_id, "succeeded")
-    intent = fake_stripe.intents[payment_intent_id]
-    return event(event_id, "payment_intent.succeeded", intent_object(intent))
-
-
-def the_order(session) -> Order:
-    session.expire_all()
-    return session.scalars(select(Order)).one()
+from bookshop.models import Email, OrderEvent, StripeEvent
+from shop_support import count, deliver, event, signed, the_order
 
 
 def test_a_signed_succeeded_event_marks_the_order_paid_with_one_email(
     client, fake_stripe, pending, session
 ):
-    response = post(client, succeeded(fake_stripe, pending))
+    response = deliver(client, fake_stripe.succeeded(pending))
 
     assert response.status_code == 200
     assert response.json == {"received": True, "duplicate": False}
@@ -100,10 +24,10 @@ def test_a_signed_succeeded_event_marks_the_order_paid_with_one_email(
 
 
 def test_the_event_is_stored_with_what_stripe_sent(client, fake_stripe, pending, session):
-    payload = succeeded(fake_stripe, pending)
+    payload = fake_stripe.succeeded(pending)
     payload["created"] = 1_800_000_000
 
-    post(client, payload)
+    deliver(client, payload)
 
     stored = session.get(StripeEvent, "evt_paid")
     assert stored.type == "payment_intent.succeeded"
@@ -115,9 +39,9 @@ def test_the_event_is_stored_with_what_stripe_sent(client, fake_stripe, pending,
 
 
 def test_a_repeated_event_is_acknowledged_and_applied_once(client, fake_stripe, pending, session):
-    payload = succeeded(fake_stripe, pending)
+    payload = fake_stripe.succeeded(pending)
 
-    responses = [post(client, payload) for _ in range(5)]
+    responses = [deliver(client, payload) for _ in range(5)]
 
     assert [r.json["duplicate"] for r in responses] == [False, True, True, True, True]
     assert count(session, StripeEvent) == 1
@@ -129,7 +53,7 @@ def test_a_repeated_event_is_acknowledged_and_applied_once(client, fake_stripe, 
 def test_a_failing_handler_rolls_back_keeps_the_error_and_answers_500(
     client, fake_stripe, pending, session, monkeypatch
 ):
-    payload = succeeded(fake_stripe, pending)
+    payload = fake_stripe.succeeded(pending)
     real = orders.payment_updated
 
     def crash(*args, **kwargs):
@@ -137,7 +61,7 @@ def test_a_failing_handler_rolls_back_keeps_the_error_and_answers_500(
         raise RuntimeError("the disk is on fire")
 
     monkeypatch.setattr(orders, "payment_updated", crash)
-    failed = post(client, payload)
+    failed = deliver(client, payload)
 
     assert failed.status_code == 500
     stored = session.get(StripeEvent, "evt_paid")
@@ -148,7 +72,7 @@ def test_a_failing_handler_rolls_back_keeps_the_error_and_answers_500(
     assert count(session, Email) == 0
 
     monkeypatch.setattr(orders, "payment_updated", real)
-    again = post(client, payload)  # Stripe's retry
+    again = deliver(client, payload)  # Stripe's retry
 
     assert again.status_code == 200
     session.expire_all()
@@ -166,7 +90,7 @@ def test_stripe_being_unreachable_while_fetching_is_a_retryable_failure(
     fake_stripe.fail_with = payments.PaymentUnavailable("connection refused")
     payload = event("evt_proc", "payment_intent.processing", {"id": pending})
 
-    response = post(client, payload)
+    response = deliver(client, payload)
 
     assert response.status_code == 500
     assert "PaymentUnavailable" in session.get(StripeEvent, "evt_proc").last_error
@@ -184,7 +108,7 @@ def test_stripe_being_unreachable_while_fetching_is_a_retryable_failure(
 def test_unknown_types_and_other_payments_are_recorded_and_acknowledged(
     client, fake_stripe, session, event_type, obj
 ):
-    response = post(client, event("evt_other", event_type, obj))
+    response = deliver(client, event("evt_other", event_type, obj))
 
     assert response.status_code == 200
     stored = session.get(StripeEvent, "evt_other")
@@ -203,7 +127,7 @@ def test_unknown_types_and_other_payments_are_recorded_and_acknowledged(
 def test_events_with_a_bad_or_stale_signature_are_refused_and_nothing_is_written(
     client, fake_stripe, pending, session, tamper
 ):
-    response = post(client, succeeded(fake_stripe, pending), **tamper)
+    response = deliver(client, fake_stripe.succeeded(pending), **tamper)
 
     assert response.status_code == 400
     assert count(session, StripeEvent) == 0
@@ -211,7 +135,7 @@ def test_events_with_a_bad_or_stale_signature_are_refused_and_nothing_is_written
 
 
 def test_a_signature_a_few_minutes_old_is_still_accepted(client, session):
-    response = post(
+    response = deliver(
         client,
         event("evt_late", "customer.created", {"id": "cus_1"}),
         timestamp=int(time.time()) - 240,
@@ -242,7 +166,7 @@ def test_a_signed_but_malformed_event_is_refused(client, session):
 @pytest.mark.parametrize("configured", [None, "", " , "])
 def test_without_a_configured_secret_every_event_is_refused(app, client, session, configured):
     app.config["STRIPE_WEBHOOK_SECRET"] = configured
-    response = post(client, event("evt_7", "customer.created", {"id": "cus_1"}))
+    response = deliver(client, event("evt_7", "customer.created", {"id": "cus_1"}))
     assert response.status_code == 503
     assert count(session, StripeEvent) == 0
 
@@ -250,9 +174,9 @@ def test_without_a_configured_secret_every_event_is_refused(app, client, session
 def test_several_secrets_are_accepted_while_one_is_rotated(app, client, session):
     app.config["STRIPE_WEBHOOK_SECRET"] = "whsec_old, whsec_new"
 
-    old = post(client, event("evt_old", "customer.created", {"id": "c"}), secret="whsec_old")
-    new = post(client, event("evt_new", "customer.created", {"id": "c"}), secret="whsec_new")
-    other = post(client, event("evt_x", "customer.created", {"id": "c"}), secret="whsec_other")
+    old = deliver(client, event("evt_old", "customer.created", {"id": "c"}), secret="whsec_old")
+    new = deliver(client, event("evt_new", "customer.created", {"id": "c"}), secret="whsec_new")
+    other = deliver(client, event("evt_x", "customer.created", {"id": "c"}), secret="whsec_other")
 
     assert (old.status_code, new.status_code, other.status_code) == (200, 200, 400)
     assert count(session, StripeEvent) == 2
@@ -260,7 +184,7 @@ def test_several_secrets_are_accepted_while_one_is_rotated(app, client, session)
 
 def test_the_webhook_is_the_only_route_exempt_from_csrf(app, client):
     # The signature is the proof of origin; every other POST needs the session's CSRF token.
-    assert post(client, event("evt_8", "customer.created", {"id": "cus_1"})).status_code == 200
+    assert deliver(client, event("evt_8", "customer.created", {"id": "cus_1"})).status_code == 200
     others = [
         rule
         for rule in app.url_map.iter_rules()
