@@ -1,35 +1,25 @@
 """Buying a book in Chromium: Payment Element, declines, 3-D Secure, the receipt."""
 
 import re
-from datetime import date
 
 import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
 from bookshop.models import Order
+from shop_support import HAMMING, fill_card, the_order
 
 pytestmark = pytest.mark.e2e
-
-BOOK = "the-art-of-doing-science-and-engineering"
-EXPIRY = f"12 / {(date.today().year + 5) % 100:02d}"
 
 
 def open_checkout(page: Page, shop, email="reader@example.com"):
     page.goto(shop.url)
-    page.locator(f'[data-testid=book-card][data-book="{BOOK}"] a').click()
+    page.locator(f'[data-testid=book-card][data-book="{HAMMING}"] a').click()
     page.get_by_test_id("buy-now").click()
     expect(page.get_by_test_id("order-total")).to_have_text("S$23.00")
     page.get_by_test_id("email").fill(email)
     page.get_by_test_id("continue").click()
     expect(page.get_by_test_id("card-number")).to_be_visible()
-
-
-def fill_card(page: Page, number: str):
-    page.get_by_test_id("card-number").fill(number)
-    page.get_by_test_id("card-expiry").fill(EXPIRY)
-    page.get_by_test_id("card-cvc").fill("123")
-    page.get_by_test_id("postal-code").fill("018956")
 
 
 def expect_receipt(page: Page):
@@ -39,11 +29,6 @@ def expect_receipt(page: Page):
     reference = page.get_by_test_id("payment-reference").inner_text()
     assert reference.startswith("pi_")
     return reference
-
-
-def saved_order(shop_db):
-    shop_db.expire_all()
-    return shop_db.scalars(select(Order)).one()
 
 
 def test_buying_with_4242_shows_the_receipt(page, shop, shop_db, emulator, screenshots):
@@ -65,7 +50,7 @@ def test_buying_with_4242_shows_the_receipt(page, shop, shop_db, emulator, scree
 
     reference = expect_receipt(page)
     page.screenshot(path=screenshots / "receipt.png", full_page=True)
-    order = saved_order(shop_db)
+    order = the_order(shop_db)
     assert order.status == "paid"
     assert order.payments[0].payment_intent_id == reference
     assert order.email == "reader@example.com"
@@ -82,30 +67,33 @@ def test_a_declined_card_shows_inline_and_a_good_card_then_succeeds(page, shop, 
 
     expect(page.get_by_test_id("checkout-error")).to_contain_text("declined")
     expect(page.get_by_test_id("pay-button")).to_be_enabled()
-    assert saved_order(shop_db).status == "pending_payment"
+    assert the_order(shop_db).status == "pending_payment"
 
     page.get_by_test_id("card-number").fill("4242424242424242")
     page.get_by_test_id("pay-button").click()
 
     expect_receipt(page)
-    assert saved_order(shop_db).status == "paid"
+    assert the_order(shop_db).status == "paid"
 
 
-def test_3d_secure_completed_succeeds(page, shop, shop_db):
+def pay_with_3d_secure(page: Page, shop):
+    """Pay with a card that asks for 3-D Secure: the challenge appears."""
     open_checkout(page, shop)
     fill_card(page, "4000002500003155")
     page.get_by_test_id("pay-button").click()
+
+
+def test_3d_secure_completed_succeeds(page, shop, shop_db):
+    pay_with_3d_secure(page, shop)
 
     page.get_by_test_id("3ds-complete").click()
 
     expect_receipt(page)
-    assert saved_order(shop_db).status == "paid"
+    assert the_order(shop_db).status == "paid"
 
 
 def test_3d_secure_failed_shows_the_error_and_a_way_to_try_again(page, shop, shop_db):
-    open_checkout(page, shop)
-    fill_card(page, "4000002500003155")
-    page.get_by_test_id("pay-button").click()
+    pay_with_3d_secure(page, shop)
 
     page.get_by_test_id("3ds-fail").click()
 
@@ -114,7 +102,7 @@ def test_3d_secure_failed_shows_the_error_and_a_way_to_try_again(page, shop, sho
     )
     expect(page.get_by_test_id("failure-message")).to_be_visible()
     expect(page.get_by_test_id("amount-received")).to_have_count(0)
-    assert saved_order(shop_db).status == "pending_payment"
+    assert the_order(shop_db).status == "pending_payment"
 
     page.get_by_test_id("try-again").click()
     expect(page).to_have_url(re.compile(r"/orders/[A-Za-z0-9_-]+/pay$"))
@@ -133,7 +121,7 @@ def test_the_pay_button_is_disabled_while_paying(page, shop, shop_db, faults):
 
 
 def test_an_invalid_email_is_shown_inline_and_nothing_is_created(page, shop, shop_db):
-    page.goto(f"{shop.url}/checkout/{BOOK}")
+    page.goto(f"{shop.url}/checkout/{HAMMING}")
     page.get_by_test_id("email").fill("not-an-email")
     page.get_by_test_id("continue").click()
 
@@ -148,7 +136,7 @@ def test_an_invalid_email_is_shown_inline_and_nothing_is_created(page, shop, sho
 def test_payments_unavailable_is_shown_inline_and_the_customer_can_retry(
     page, shop, shop_db, faults
 ):
-    page.goto(f"{shop.url}/checkout/{BOOK}")
+    page.goto(f"{shop.url}/checkout/{HAMMING}")
     page.get_by_test_id("email").fill("reader@example.com")
     faults(
         {"errors": [{"status": 500, "path": "/v1/payment_intents", "method": "POST", "count": 3}]}

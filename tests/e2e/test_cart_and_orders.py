@@ -1,19 +1,14 @@
 """The cart and the order page in Chromium: two books, pay, partial refund; cancel; resume."""
 
-from datetime import date
-
 import pytest
 import requests
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from bookshop.models import Book, Order
+from bookshop.models import Book
+from shop_support import HAMMING, PUBLIC, fill_card, the_order
 
 pytestmark = pytest.mark.e2e
-
-HAMMING = "the-art-of-doing-science-and-engineering"  # S$23.00
-PUBLIC = "working-in-public"  # S$28.00
-EXPIRY = f"12 / {(date.today().year + 5) % 100:02d}"
 
 
 def stripe_get(emulator, path, **params):
@@ -22,18 +17,6 @@ def stripe_get(emulator, path, **params):
     )
     response.raise_for_status()
     return response.json()
-
-
-def saved_order(shop_db) -> Order:
-    shop_db.expire_all()
-    return shop_db.scalars(select(Order)).one()
-
-
-def fill_card(page: Page, number: str = "4242424242424242"):
-    page.get_by_test_id("card-number").fill(number)
-    page.get_by_test_id("card-expiry").fill(EXPIRY)
-    page.get_by_test_id("card-cvc").fill("123")
-    page.get_by_test_id("postal-code").fill("018956")
 
 
 def add_two_books(page: Page, shop):
@@ -85,7 +68,7 @@ def test_two_books_paid_then_one_copy_refunded(page, shop, shop_db, emulator, sc
     expect(page.get_by_test_id("amount-refunded")).to_have_text("S$23.00")
     expect(page.get_by_test_id("amount-refundable")).to_have_text("S$51.00")
     page.screenshot(path=screenshots / "order-partially-refunded.png", full_page=True)
-    order = saved_order(shop_db)
+    order = the_order(shop_db)
     assert order.status == "partially_refunded"
     pi = order.payments[0].payment_intent_id
     refunds = stripe_get(emulator, "/v1/refunds", payment_intent=pi)["data"]
@@ -108,7 +91,7 @@ def test_canceling_an_unpaid_order(page, shop, shop_db, emulator):
     expect(page.get_by_test_id("flash-success")).to_have_text(
         "Your order is canceled. No money was taken."
     )
-    order = saved_order(shop_db)
+    order = the_order(shop_db)
     intent = stripe_get(emulator, f"/v1/payment_intents/{order.payments[0].payment_intent_id}")
     assert intent["status"] == "canceled"
     stocks = dict(shop_db.execute(select(Book.slug, Book.stock)).all())
@@ -120,7 +103,7 @@ def test_closing_the_tab_mid_payment_then_paying_from_my_orders(
 ):
     add_two_books(page, shop)
     start_paying(page)
-    first_intent = saved_order(shop_db).payments[0].payment_intent_id
+    first_intent = the_order(shop_db).payments[0].payment_intent_id
     cookies = page.context.cookies()
     page.close()  # the customer closes the tab before paying
 
@@ -137,7 +120,7 @@ def test_closing_the_tab_mid_payment_then_paying_from_my_orders(
 
     expect(again.get_by_test_id("payment-result")).to_have_attribute("data-status", "succeeded")
     expect(again.get_by_test_id("payment-reference")).to_have_text(first_intent)
-    order = saved_order(shop_db)
+    order = the_order(shop_db)
     assert order.status == "paid"
     assert [p.payment_intent_id for p in order.payments] == [first_intent]
     assert stripe_get(emulator, f"/v1/payment_intents/{first_intent}")["status"] == "succeeded"

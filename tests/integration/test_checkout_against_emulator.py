@@ -1,42 +1,36 @@
 """Checkout through the test client against the real emulator over HTTP."""
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from bookshop.models import Order, OrderEvent, Payment
-
-BOOK = "the-art-of-doing-science-and-engineering"
-
-
-def order_status(session, reference):
-    session.expire_all()
-    return session.scalars(select(Order).where(Order.reference == reference)).one().status
+from bookshop.models import OrderEvent, Payment
+from shop_support import HAMMING, count, order_of
 
 
 def test_the_payment_intent_at_stripe_carries_the_catalog_price_and_what_is_bought(
     start_checkout, stripe_api, emulator
 ):
-    started = start_checkout(amount=1, currency="usd")
-    intent = stripe_api.get(f"{emulator.url}/v1/payment_intents/{started.payment_intent}").json()
+    placed = start_checkout(amount=1, currency="usd")
+    intent = stripe_api.get(f"{emulator.url}/v1/payment_intents/{placed.payment_intent}").json()
     assert (intent["amount"], intent["currency"]) == (2300, "sgd")
     assert intent["automatic_payment_methods"]["enabled"] is True
     assert intent["receipt_email"] == "reader@example.com"
-    assert intent["metadata"] == {"order_reference": started.reference, "items": f"{BOOK} x1"}
-    assert started.reference in intent["description"]
+    assert intent["metadata"] == {"order_reference": placed.reference, "items": f"{HAMMING} x1"}
+    assert placed.reference in intent["description"]
     assert intent["status"] == "requires_payment_method"
 
 
 def test_paying_with_4242_shows_the_receipt_and_marks_the_order_paid(
     client, session, start_checkout, pay
 ):
-    started = start_checkout()
-    assert pay(started, "4242424242424242").json()["status"] == "succeeded"
+    placed = start_checkout()
+    assert pay(placed, "4242424242424242").json()["status"] == "succeeded"
 
-    html = client.get(started.return_path).get_data(as_text=True)
+    html = client.get(placed.return_path).get_data(as_text=True)
 
     assert 'data-testid="amount-received">S$23.00<' in html
-    assert started.payment_intent in html and started.payment_intent.startswith("pi_")
-    assert order_status(session, started.reference) == "paid"
+    assert placed.payment_intent in html and placed.payment_intent.startswith("pi_")
+    assert order_of(session, placed).status == "paid"
     events = session.scalars(select(OrderEvent).order_by(OrderEvent.id)).all()
     assert [(e.from_status, e.to_status) for e in events] == [
         (None, "pending_payment"),
@@ -45,29 +39,29 @@ def test_paying_with_4242_shows_the_receipt_and_marks_the_order_paid(
 
 
 def test_reloading_the_receipt_changes_nothing(client, session, start_checkout, pay):
-    started = start_checkout()
-    pay(started, "4242424242424242")
-    first = client.get(started.return_path)
-    second = client.get(started.return_path)
+    placed = start_checkout()
+    pay(placed, "4242424242424242")
+    first = client.get(placed.return_path)
+    second = client.get(placed.return_path)
     assert first.status_code == second.status_code == 200
-    assert session.scalar(select(func.count()).select_from(OrderEvent)) == 2
+    assert count(session, OrderEvent) == 2
 
 
 def test_a_declined_card_can_be_followed_by_a_good_one(client, session, start_checkout, pay):
-    started = start_checkout()
-    declined = pay(started, "4000000000000002")
+    placed = start_checkout()
+    declined = pay(placed, "4000000000000002")
     assert declined.status_code == 402
     assert declined.json()["error"]["code"] == "card_declined"
 
-    failed = client.get(started.return_path + "&redirect_status=succeeded").get_data(as_text=True)
+    failed = client.get(placed.return_path + "&redirect_status=succeeded").get_data(as_text=True)
     assert 'data-status="requires_payment_method"' in failed
     assert 'data-testid="try-again"' in failed
-    assert order_status(session, started.reference) == "pending_payment"
+    assert order_of(session, placed).status == "pending_payment"
 
-    assert pay(started, "4242424242424242").json()["status"] == "succeeded"
-    paid = client.get(started.return_path).get_data(as_text=True)
+    assert pay(placed, "4242424242424242").json()["status"] == "succeeded"
+    paid = client.get(placed.return_path).get_data(as_text=True)
     assert 'data-testid="amount-received">S$23.00<' in paid
-    assert order_status(session, started.reference) == "paid"
+    assert order_of(session, placed).status == "paid"
 
 
 @pytest.mark.parametrize(
@@ -82,23 +76,23 @@ def test_a_declined_card_can_be_followed_by_a_good_one(client, session, start_ch
 def test_other_declines_show_a_failure_and_leave_the_order_unpaid(
     client, session, start_checkout, pay, number
 ):
-    started = start_checkout()
-    assert pay(started, number).status_code == 402
-    html = client.get(started.return_path).get_data(as_text=True)
+    placed = start_checkout()
+    assert pay(placed, number).status_code == 402
+    html = client.get(placed.return_path).get_data(as_text=True)
     assert 'data-testid="failure-message"' in html
     assert "amount-received" not in html
-    assert order_status(session, started.reference) == "pending_payment"
+    assert order_of(session, placed).status == "pending_payment"
 
 
 def test_a_3ds_card_that_was_not_authenticated_is_not_shown_as_paid(
     client, session, start_checkout, pay
 ):
-    started = start_checkout()
-    assert pay(started, "4000002500003155").json()["status"] == "requires_action"
-    html = client.get(started.return_path + "&redirect_status=succeeded").get_data(as_text=True)
+    placed = start_checkout()
+    assert pay(placed, "4000002500003155").json()["status"] == "requires_action"
+    html = client.get(placed.return_path + "&redirect_status=succeeded").get_data(as_text=True)
     assert 'data-status="requires_action"' in html
     assert "amount-received" not in html
-    assert order_status(session, started.reference) == "pending_payment"
+    assert order_of(session, placed).status == "pending_payment"
 
 
 def test_a_payment_intent_the_shop_did_not_create_gets_the_404_page(client, stripe_api, emulator):

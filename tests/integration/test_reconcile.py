@@ -5,59 +5,46 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from pathlib import Path
 
 import pytest
 import requests
 from click.testing import CliRunner, Result
 from flask import Flask
 
-from bookshop import payments
 from bookshop.cli import cli
-from bookshop.devserver import ensure_webhook_endpoint
 from bookshop.reconcile import parse_moment
+from shop_support import (
+    Shop,
+    command_environment,
+    emails_about,
+    moves,
+    order_of,
+    shop_receiving_webhooks,
+)
 from stripe_emulator import RunningEmulator
-from stripe_emulator.process import EmulatorProcess
-
-from .test_webhooks_faults import Server, Shop, emails, moves, order_of
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+def emulator(private_emulator: RunningEmulator) -> RunningEmulator:
     """An emulator of this module's own, emptied before each test (reconcile lists everything)."""
-    with EmulatorProcess(tmp_path_factory.mktemp("reconcile") / "stripe.db") as server:
-        yield server
+    return private_emulator
 
 
 @pytest.fixture
-def shop(app: Flask, emulator: RunningEmulator, faults: Callable, tmp_path: Any) -> Iterator[Shop]:
+def shop(app: Flask, emulator: RunningEmulator, faults: Callable, tmp_path: Path) -> Iterator[Shop]:
     requests.post(f"{emulator.url}/_emulator/reset", timeout=10).raise_for_status()
     faults({"webhooks": {"retry_base_seconds": 0.1}})
-    server = Server(app)
-    with app.app_context():
-        app.config["STRIPE_WEBHOOK_SECRET"] = ensure_webhook_endpoint(
-            f"{server.url}/webhooks/stripe", tmp_path / "wh.json"
-        )
-    shop = Shop(app, server, emulator)
-    yield shop
-    shop.flush()
-    with app.app_context():
-        for endpoint in payments.list_webhook_endpoints():
-            payments.delete_webhook_endpoint(endpoint.id)
-    server.stop()
+    with shop_receiving_webhooks(app, emulator, tmp_path) as shop:
+        yield shop
 
 
 @pytest.fixture
-def reconcile(database_url: str, emulator: RunningEmulator, tmp_path: Any) -> Callable[..., Result]:
+def reconcile(
+    database_url: str, emulator: RunningEmulator, tmp_path: Path
+) -> Callable[..., Result]:
     """Run the command as an operator would, with the shop's settings in the environment."""
-    env = {
-        "DATABASE_URL": database_url,
-        "INSTANCE_PATH": str(tmp_path / "cli"),
-        "STRIPE_SECRET_KEY": emulator.secret_key,
-        "STRIPE_PUBLISHABLE_KEY": emulator.publishable_key,
-        "STRIPE_API_BASE": emulator.url,
-        "STRIPE_TIMEOUT": "5",
-    }
+    env = {**command_environment(database_url, tmp_path / "cli", emulator), "STRIPE_TIMEOUT": "5"}
 
     def run(*args: str) -> Result:
         return CliRunner().invoke(cli, ["reconcile", *args], env=env)
@@ -118,7 +105,7 @@ def test_reconcile_applies_what_dropped_webhooks_missed_and_nothing_the_second_t
         "declined": "pending_payment",
     }
     for placed in (paid, refunded, disputed):
-        assert emails(session, placed) == 1
+        assert emails_about(session, placed) == 1
 
     second = reconcile("--since", "1h")
 
@@ -132,8 +119,8 @@ def test_reconcile_applies_what_dropped_webhooks_missed_and_nothing_the_second_t
         "failed": 0,
     }
     assert "Nothing to repair." in second.output
-    assert moves(session, refunded) == ["pending_payment", "paid", "partially_refunded"]
-    assert emails(session, refunded, "order_refunded") == 1
+    assert moves(order_of(session, refunded)) == ["pending_payment", "paid", "partially_refunded"]
+    assert emails_about(session, refunded, "order_refunded") == 1
 
 
 def test_after_webhooks_delivered_everything_reconcile_finds_nothing_to_repair(
@@ -167,7 +154,7 @@ def test_a_refund_of_a_payment_the_shop_never_heard_of_pays_then_refunds_the_ord
     result = reconcile("--since", "10m", "--until", until.isoformat())
 
     assert result.exit_code == 0, result.output
-    assert moves(session, placed) == ["pending_payment", "paid", "refunded"]
+    assert moves(order_of(session, placed)) == ["pending_payment", "paid", "refunded"]
 
 
 def test_only_objects_created_in_the_window_are_compared(shop, faults, session, reconcile):

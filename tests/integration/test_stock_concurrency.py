@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import requests
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bookshop import orders
@@ -17,11 +17,10 @@ from bookshop.database import make_engine
 from bookshop.extensions import db
 from bookshop.models import Book, Order
 from bookshop.testing import LiveServer, csrf_token_in, database_kind
+from shop_support import HAMMING, PUBLIC, count, stock
 
 log = logging.getLogger(__name__)
 
-HAMMING = "the-art-of-doing-science-and-engineering"
-PUBLIC = "working-in-public"
 BUYERS = 20
 STOCK = 5
 
@@ -32,10 +31,7 @@ def set_stock(session: Session, slug: str, stock: int) -> None:
 
 
 def sold(session: Session) -> tuple[int, int]:
-    session.expire_all()
-    placed = session.scalar(select(func.count()).select_from(Order))
-    left = session.scalars(select(Book.stock).where(Book.slug == HAMMING)).one()
-    return placed, left
+    return count(session, Order), stock(session, HAMMING)
 
 
 @pytest.mark.timeout(120)

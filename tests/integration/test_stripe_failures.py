@@ -3,19 +3,14 @@
 import socket
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from bookshop.models import Order, Payment
 from bookshop.testing import csrf_token
+from shop_support import HAMMING, count
 
-BOOK = "the-art-of-doing-science-and-engineering"
-INTENT_URL = f"/checkout/{BOOK}/payment-intent"
+INTENT_URL = f"/checkout/{HAMMING}/payment-intent"
 UNAVAILABLE = "Payments are unavailable right now. Please try again in a few minutes."
-
-
-def rows(session, model):
-    session.expire_all()
-    return session.scalar(select(func.count()).select_from(model))
 
 
 def error_logs(caplog):
@@ -32,7 +27,7 @@ def test_stripe_failing_while_starting_a_payment(
 
     assert response.status_code == 503
     assert response.json["error"]["message"] == UNAVAILABLE
-    assert rows(session, Order) == 0
+    assert count(session, Order) == 0
     assert len(error_logs(caplog)) == 1
 
 
@@ -47,7 +42,7 @@ def test_one_transient_stripe_error_is_retried_and_the_customer_never_knows(
 def test_stripe_too_slow_gives_up_after_the_timeout(make_app, faults, caplog):
     app = make_app(STRIPE_TIMEOUT=0.3)
     client = app.test_client()
-    token = csrf_token(client, f"/checkout/{BOOK}")
+    token = csrf_token(client, f"/checkout/{HAMMING}")
     faults({"latency": [{"path": "/v1/payment_intents", "min_ms": 1500, "max_ms": 1500}]})
 
     response = client.post(
@@ -66,7 +61,7 @@ def test_stripe_unreachable_gives_the_same_clear_message(make_app, session):
         closed_port = sock.getsockname()[1]
     app = make_app(STRIPE_API_BASE=f"http://127.0.0.1:{closed_port}")
     client = app.test_client()
-    token = csrf_token(client, f"/checkout/{BOOK}")
+    token = csrf_token(client, f"/checkout/{HAMMING}")
 
     response = client.post(
         INTENT_URL, json={"email": "r@example.com"}, headers={"X-CSRFToken": token}
@@ -74,18 +69,18 @@ def test_stripe_unreachable_gives_the_same_clear_message(make_app, session):
 
     assert response.status_code == 503
     assert UNAVAILABLE in response.get_data(as_text=True)
-    assert rows(session, Order) == 0
+    assert count(session, Order) == 0
 
 
 @pytest.mark.parametrize("status", [500, 429])
 def test_stripe_failing_on_the_return_page_shows_the_unavailable_page(
     client, session, start_checkout, pay, faults, caplog, status
 ):
-    started = start_checkout()
-    pay(started, "4242424242424242")
+    placed = start_checkout()
+    pay(placed, "4242424242424242")
     faults({"errors": [{"status": status, "path": "/v1/payment_intents/*", "method": "GET"}]})
 
-    response = client.get(started.return_path)
+    response = client.get(placed.return_path)
     html = response.get_data(as_text=True)
 
     assert response.status_code == 503

@@ -3,60 +3,46 @@
 from collections.abc import Iterator
 
 import pytest
-import requests
 from sqlalchemy import select
 
 from bookshop import payments
-from bookshop.devserver import ensure_webhook_endpoint
-from bookshop.models import Order, StripeEvent
-from bookshop.testing import LiveServer
+from bookshop.models import StripeEvent
+from bookshop.serving import ensure_webhook_endpoint
+from shop_support import Shop, moves, order_of, shop_receiving_webhooks
 
 
 @pytest.fixture
-def live_shop(app, emulator, tmp_path) -> Iterator[LiveServer]:
+def shop(app, emulator, tmp_path) -> Iterator[Shop]:
     """The shop on a free port, registered with the emulator as a webhook endpoint."""
-    server = LiveServer(app).start()
-    url = f"{server.url}/webhooks/stripe"
-    with app.app_context():
-        app.config["STRIPE_WEBHOOK_SECRET"] = ensure_webhook_endpoint(url, tmp_path / "wh.json")
-    yield server
-    with app.app_context():
-        for endpoint in payments.list_webhook_endpoints():
-            if endpoint.url == url:
-                payments.delete_webhook_endpoint(endpoint.id)
-    server.stop()
+    with shop_receiving_webhooks(app, emulator, tmp_path) as shop:
+        yield shop
 
 
-def flush(emulator):
-    response = requests.post(f"{emulator.url}/_emulator/webhooks/flush", timeout=15)
-    assert response.status_code == 200
+def paid_at_stripe(shop, start_checkout, pay):
+    """Check out and pay, with no return page: only webhooks tell the shop."""
+    placed = start_checkout()
+    pay(placed)
+    shop.flush()
+    return placed
 
 
 def test_a_delivered_succeeded_event_marks_the_order_paid_without_the_return_page(
-    live_shop, emulator, session, start_checkout, pay
+    shop, session, start_checkout, pay
 ):
-    started = start_checkout()
-    pay(started, "4242424242424242")
-    flush(emulator)
+    placed = paid_at_stripe(shop, start_checkout, pay)
 
-    session.expire_all()
-    order = session.scalars(select(Order).where(Order.reference == started.reference)).one()
-    assert order.status == "paid"
+    assert order_of(session, placed).status == "paid"
     types = {e.type for e in session.scalars(select(StripeEvent))}
     assert "payment_intent.succeeded" in types
 
 
-def test_duplicated_deliveries_are_handled_once(
-    live_shop, emulator, faults, session, start_checkout, pay
-):
+def test_duplicated_deliveries_are_handled_once(shop, faults, session, start_checkout, pay):
     faults({"webhooks": {"duplicate": 3}})
-    started = start_checkout()
-    pay(started, "4242424242424242")
-    flush(emulator)
-    session.expire_all()
-    order = session.scalars(select(Order).where(Order.reference == started.reference)).one()
+    placed = paid_at_stripe(shop, start_checkout, pay)
+
+    order = order_of(session, placed)
     assert order.status == "paid"
-    assert [e.to_status for e in order.events] == ["pending_payment", "paid"]
+    assert moves(order) == ["pending_payment", "paid"]
 
 
 def test_the_endpoint_and_its_secret_are_reused_across_restarts(app, tmp_path):

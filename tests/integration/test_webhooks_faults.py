@@ -3,211 +3,33 @@ refused and crashing deliveries still reach each order exactly once."""
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import pytest
 import requests
 from flask import Flask
-from sqlalchemy import func, select
-from werkzeug.serving import WSGIRequestHandler, make_server
 
-from bookshop import orders, payments
-from bookshop.devserver import ensure_webhook_endpoint
-from bookshop.extensions import db
-from bookshop.models import Book, Email, Order, Refund, StripeEvent
+from bookshop import orders
+from bookshop.models import Refund, StripeEvent
+from shop_support import Shop, count, emails_about, moves, order_of, shop_receiving_webhooks
 from stripe_emulator import RunningEmulator
-from stripe_emulator.process import EmulatorProcess
-from stripe_emulator.webhooks import sign
-
-BOOK = "the-art-of-doing-science-and-engineering"
-PAID_CARD = "4242424242424242"
 
 
 @pytest.fixture(scope="module")
-def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEmulator]:
+def emulator(private_emulator: RunningEmulator) -> RunningEmulator:
     """An emulator of this module's own: faults are global to an emulator."""
-    with EmulatorProcess(tmp_path_factory.mktemp("webhook-faults") / "stripe.db") as server:
-        yield server
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        return
-
-
-class Server:
-    """The shop over HTTP on one port, which can go down and come back on the same port."""
-
-    def __init__(self, app: Flask) -> None:
-        self.app = app
-        self.port = 0
-        self._server: Any = None
-        self.start()
-
-    def start(self) -> None:
-        self._server = make_server(
-            "127.0.0.1", self.port, self.app, threaded=True, request_handler=QuietHandler
-        )
-        self._server.daemon_threads = True
-        self.port = self._server.server_port
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-
-@dataclass(frozen=True)
-class Placed:
-    """An order waiting for payment, with its PaymentIntent."""
-
-    reference: str
-    payment_intent: str
-    client_secret: str
-
-
-@dataclass
-class Shop:
-    """The shop served over HTTP, registered as the emulator's webhook endpoint."""
-
-    app: Flask
-    server: Server
-    emulator: RunningEmulator
-
-    @property
-    def secret(self) -> str:
-        return self.app.config["STRIPE_WEBHOOK_SECRET"]
-
-    def place(self, slug: str = BOOK, quantity: int = 1) -> Placed:
-        """What the checkout does: a PaymentIntent at Stripe, then the order and its payment."""
-        with self.app.app_context():
-            session = db.session
-            book = session.scalars(select(Book).where(Book.slug == slug)).one()
-            reference = orders.new_reference()
-            intent = payments.create_payment_intent(
-                amount=book.price_amount * quantity,
-                currency=book.currency,
-                metadata={"order_reference": reference},
-                receipt_email="reader@example.com",
-                idempotency_key=f"test-{reference}",
-            )
-            order = orders.place_order(
-                session, [orders.LineRequest(book, quantity)], "reader@example.com", reference
-            )
-            orders.payment_started(session, order, intent)
-            session.commit()
-        assert intent.client_secret
-        return Placed(reference, intent.id, intent.client_secret)
-
-    def pay(self, placed: Placed, number: str = PAID_CARD) -> requests.Response:
-        """What Stripe.js does when the customer presses Pay."""
-        return requests.post(
-            f"{self.emulator.url}/v1/payment_intents/{placed.payment_intent}/confirm",
-            data={
-                "key": self.emulator.publishable_key,
-                "client_secret": placed.client_secret,
-                "return_url": f"{self.server.url}/checkout/complete",
-                "payment_method_data[type]": "card",
-                "payment_method_data[card][number]": number,
-                "payment_method_data[card][exp_month]": "12",
-                "payment_method_data[card][exp_year]": "2034",
-                "payment_method_data[card][cvc]": "123",
-            },
-            timeout=10,
-        )
-
-    def api(self, method: str, path: str, **data: Any) -> dict[str, Any]:
-        """A server-side Stripe call, as someone in the dashboard would make it."""
-        response = requests.request(
-            method,
-            f"{self.emulator.url}{path}",
-            data=data or None,
-            auth=(self.emulator.secret_key, ""),
-            timeout=10,
-        )
-        assert response.ok, response.text
-        return response.json()
-
-    def control(self, path: str, **body: Any) -> dict[str, Any]:
-        response = requests.post(f"{self.emulator.url}/_emulator/{path}", json=body, timeout=30)
-        assert response.ok, response.text
-        return response.json()
-
-    def flush(self) -> None:
-        response = requests.post(
-            f"{self.emulator.url}/_emulator/webhooks/flush?timeout=20", timeout=30
-        )
-        assert response.status_code == 200, response.text
-
-    def events(self, payment_intent: str, event_type: str) -> list[dict[str, Any]]:
-        page = self.api("GET", f"/v1/events?type={event_type}&limit=100")
-        return [
-            e
-            for e in page["data"]
-            if payment_intent
-            in (e["data"]["object"].get("id"), e["data"]["object"].get("payment_intent"))
-        ]
-
-    def deliveries(self, event_id: str) -> list[dict[str, Any]]:
-        response = requests.get(
-            f"{self.emulator.url}/_emulator/deliveries", params={"event": event_id}, timeout=10
-        )
-        return response.json()["data"]
-
-    def post_event(self, event: dict[str, Any]) -> requests.Response:
-        """Deliver an event as Stripe does, signed with the endpoint's secret."""
-        body = json.dumps(event)
-        return requests.post(
-            f"{self.server.url}/webhooks/stripe",
-            data=body.encode(),
-            headers={"Stripe-Signature": sign(body, self.secret)},
-            timeout=30,
-        )
+    return private_emulator
 
 
 @pytest.fixture
-def shop(app: Flask, emulator: RunningEmulator, faults: Callable, tmp_path: Any) -> Iterator[Shop]:
+def shop(app: Flask, emulator: RunningEmulator, faults: Callable, tmp_path: Path) -> Iterator[Shop]:
     # Retries a fraction of a second apart, so that tests see Stripe's retries quickly.
     faults({"webhooks": {"retry_base_seconds": 0.1, "timeout_seconds": 10}})
-    server = Server(app)
-    url = f"{server.url}/webhooks/stripe"
-    with app.app_context():
-        app.config["STRIPE_WEBHOOK_SECRET"] = ensure_webhook_endpoint(url, tmp_path / "wh.json")
-    shop = Shop(app, server, emulator)
-    yield shop
-    requests.post(f"{emulator.url}/_emulator/webhooks/resume", timeout=5)
-    shop.flush()  # nothing still arriving while the tables are cleared
-    with app.app_context():
-        for endpoint in payments.list_webhook_endpoints():
-            payments.delete_webhook_endpoint(endpoint.id)
-    server.stop()
-
-
-def order_of(session, placed: Placed) -> Order:
-    session.expire_all()
-    return session.scalars(select(Order).where(Order.reference == placed.reference)).one()
-
-
-def moves(session, placed: Placed) -> list[str]:
-    return [e.to_status for e in order_of(session, placed).events]
-
-
-def emails(session, placed: Placed, kind: str = "order_paid") -> int:
-    order = order_of(session, placed)
-    return session.scalar(
-        select(func.count())
-        .select_from(Email)
-        .where(Email.order_id == order.id, Email.kind == kind)
-    )
+    with shop_receiving_webhooks(app, emulator, tmp_path) as shop:
+        yield shop
 
 
 def wait_for(condition: Callable[[], bool], timeout: float = 15.0) -> None:
@@ -227,8 +49,8 @@ def test_the_same_event_delivered_five_times_pays_once_with_one_email(shop, faul
     shop.pay(placed)
     shop.flush()
 
-    assert moves(session, placed) == ["pending_payment", "paid"]
-    assert emails(session, placed) == 1
+    assert moves(order_of(session, placed)) == ["pending_payment", "paid"]
+    assert emails_about(session, placed) == 1
     (succeeded,) = shop.events(placed.payment_intent, "payment_intent.succeeded")
     attempts = [a for d in shop.deliveries(succeeded["id"]) for a in d["attempt_log"]]
     assert [a["status"] for a in attempts] == [200] * 5
@@ -255,8 +77,8 @@ def test_one_event_posted_ten_times_at_once_is_applied_once(shop, session):
 
     assert [a.status_code for a in answers] == [200] * 10
     assert sorted(a.json()["duplicate"] for a in answers) == [False] + [True] * 9
-    assert moves(session, placed) == ["pending_payment", "paid"]
-    assert emails(session, placed) == 1
+    assert moves(order_of(session, placed)) == ["pending_payment", "paid"]
+    assert emails_about(session, placed) == 1
 
 
 def test_ten_copies_of_every_event_from_stripe_at_once_pay_once(shop, faults, session):
@@ -266,8 +88,8 @@ def test_ten_copies_of_every_event_from_stripe_at_once_pay_once(shop, faults, se
     shop.pay(placed)
     shop.flush()
 
-    assert moves(session, placed) == ["pending_payment", "paid"]
-    assert emails(session, placed) == 1
+    assert moves(order_of(session, placed)) == ["pending_payment", "paid"]
+    assert emails_about(session, placed) == 1
 
 
 # --- order of arrival -------------------------------------------------------------------------
@@ -311,8 +133,8 @@ def test_shuffled_events_leave_every_order_in_the_right_state(shop, faults, sess
         "disputed": "disputed",
     }
     for placed in (paid, retried, refunded, part, disputed):
-        assert emails(session, placed) == 1
-    assert session.scalar(select(func.count()).select_from(Refund)) == 2
+        assert emails_about(session, placed) == 1
+    assert count(session, Refund) == 2
 
 
 def test_the_webhook_pays_the_order_when_the_browser_never_returns(shop, session, client):
@@ -328,8 +150,8 @@ def test_the_webhook_pays_the_order_when_the_browser_never_returns(shop, session
         f"&payment_intent_client_secret={placed.client_secret}"
     )
     assert page.status_code == 200
-    assert moves(session, placed) == ["pending_payment", "paid"]
-    assert emails(session, placed) == 1
+    assert moves(order_of(session, placed)) == ["pending_payment", "paid"]
+    assert emails_about(session, placed) == 1
 
 
 def test_the_return_page_and_the_webhook_at_the_same_moment_apply_it_once(shop, session):
@@ -359,8 +181,8 @@ def test_the_return_page_and_the_webhook_at_the_same_moment_apply_it_once(shop, 
         thread.join()
 
     assert statuses == [200] * 8
-    assert moves(session, placed) == ["pending_payment", "paid"]
-    assert emails(session, placed) == 1
+    assert moves(order_of(session, placed)) == ["pending_payment", "paid"]
+    assert emails_about(session, placed) == 1
 
 
 # --- failures ----------------------------------------------------------------------------------
@@ -378,7 +200,7 @@ def test_events_missed_while_the_shop_was_down_arrive_with_stripes_retries(shop,
 
     wait_for(lambda: order_of(session, placed).status == "paid")
     shop.flush()
-    assert emails(session, placed) == 1
+    assert emails_about(session, placed) == 1
     log = shop.deliveries(succeeded["id"])[0]
     assert log["status"] == "succeeded" and log["attempts"] >= 2
 
@@ -390,7 +212,7 @@ def test_events_refused_while_the_secret_was_missing_are_caught_up(shop, session
     shop.pay(placed)
     shop.flush()
     assert order_of(session, placed).status == "pending_payment"
-    assert session.scalar(select(func.count()).select_from(StripeEvent)) == 0
+    assert count(session, StripeEvent) == 0
 
     shop.app.config["STRIPE_WEBHOOK_SECRET"] = secret
 
@@ -422,8 +244,8 @@ def test_a_crash_in_a_handler_is_rolled_back_and_the_redelivery_succeeds(
     assert (stored.attempts, stored.last_error) == (2, None)
     statuses = [a["status"] for a in shop.deliveries(succeeded["id"])[0]["attempt_log"]]
     assert statuses == [500, 200]
-    assert moves(session, placed) == ["pending_payment", "paid"]
-    assert emails(session, placed) == 1
+    assert moves(order_of(session, placed)) == ["pending_payment", "paid"]
+    assert emails_about(session, placed) == 1
 
 
 # --- refunds and disputes from outside the shop -----------------------------------------------
@@ -443,7 +265,7 @@ def test_a_refund_made_straight_through_the_api_appears_on_the_order(shop, sessi
         (refund["id"], 1000, "succeeded")
     ]
     assert orders.balance(order).refundable == order.total_amount - 1000
-    assert emails(session, placed, "order_refunded") == 1
+    assert emails_about(session, placed, "order_refunded") == 1
 
 
 def test_a_refund_that_fails_after_succeeding_ends_failed_in_the_ledger(shop, session):
@@ -466,4 +288,4 @@ def test_the_dispute_card_marks_the_order_disputed_then_decided(shop, session, o
     (dispute,) = shop.api("GET", f"/v1/disputes?payment_intent={placed.payment_intent}")["data"]
     shop.control(f"disputes/{dispute['id']}/close", status=outcome)
     shop.flush()
-    assert moves(session, placed) == ["pending_payment", "paid", "disputed", outcome]
+    assert moves(order_of(session, placed)) == ["pending_payment", "paid", "disputed", outcome]
