@@ -18,6 +18,28 @@ INSECURE_SECRET_KEYS = frozenset(
 MIN_PRODUCTION_SECRET_LENGTH = 32
 
 ENVIRONMENTS = ("development", "production")
+# manual: the card is authorized at checkout and charged when the books ship; automatic: at once.
+CAPTURE_METHODS = ("manual", "automatic")
+
+# Settings of the production set-up (server, worker, logs, public address, abuse limits).
+SERVING_SETTINGS = (
+    "PORT",
+    "LOG_FORMAT",
+    "REDIS_URL",
+    "WEB_WORKERS",
+    "WEB_THREADS",
+    "STRIPE_CUSTOMER_BUDGET",
+    "RATE_LIMITS_ENABLED",
+    "PAYMENT_LIMITS",
+    "DECLINE_LIMIT",
+    "REFUND_LIMITS",
+    "LOGIN_LIMITS",
+    "MAX_UNPAID_ORDERS",
+    "MAX_UNPAID_ORDERS_PER_ADDRESS",
+    "MAX_COPIES_PER_UNPAID_ORDER",
+)
+# Host names a development shop always answers to, whatever SHOP_URL says.
+LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
 # Every setting read from the environment; .env.example documents each one.
 ENV_SETTINGS = (
@@ -39,6 +61,7 @@ ENV_SETTINGS = (
     "ORDER_EXPIRY_MINUTES",
     "REFUND_WINDOW_DAYS",
     "CART_MAX_QUANTITY",
+    "CAPTURE_METHOD",
     "SHOP_URL",
     "MAIL_FROM",
     "OUTBOX_DIR",
@@ -49,6 +72,7 @@ ENV_SETTINGS = (
     "SMTP_STARTTLS",
     "SMTP_SSL",
     "SMTP_TIMEOUT",
+    *SERVING_SETTINGS,
 )
 
 
@@ -95,12 +119,9 @@ def build(values: Mapping[str, Any]) -> dict[str, Any]:
     cfg["STRIPE_TIMEOUT"] = _positive_float(cfg.get("STRIPE_TIMEOUT", 20), "STRIPE_TIMEOUT")
     cfg["PAYMENTS_NOTICE"] = cfg.get("PAYMENTS_NOTICE") or None
     cfg["TRUSTED_PROXY_COUNT"] = _count(cfg.get("TRUSTED_PROXY_COUNT", 0), "TRUSTED_PROXY_COUNT")
-    hosts = cfg.get("TRUSTED_HOSTS")
-    if isinstance(hosts, str):
-        hosts = [h.strip() for h in hosts.split(",") if h.strip()]
-    cfg["TRUSTED_HOSTS"] = list(hosts) if hosts else None
     cfg["LOG_LEVEL"] = str(cfg.get("LOG_LEVEL") or "INFO").upper()
     _orders_and_mail(cfg)
+    _serving(cfg, production)
 
     cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
     cfg.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
@@ -121,7 +142,10 @@ def _orders_and_mail(cfg: dict[str, Any]) -> None:
     cfg["CART_MAX_QUANTITY"] = _whole(
         cfg.get("CART_MAX_QUANTITY", 10), "CART_MAX_QUANTITY", minimum=1
     )
-    cfg["SHOP_URL"] = _optional_url(cfg.get("SHOP_URL"), "SHOP_URL")
+    capture = str(cfg.get("CAPTURE_METHOD") or "manual").lower()
+    if capture not in CAPTURE_METHODS:
+        raise ConfigError(f"CAPTURE_METHOD must be manual or automatic, not {capture!r}")
+    cfg["CAPTURE_METHOD"] = capture
     cfg["MAIL_FROM"] = cfg.get("MAIL_FROM") or "Bookshop <orders@bookshop.invalid>"
     cfg["SMTP_HOST"] = cfg.get("SMTP_HOST") or None
     outbox = cfg.get("OUTBOX_DIR") or Path(cfg["INSTANCE_PATH"]) / "outbox"
@@ -132,6 +156,76 @@ def _orders_and_mail(cfg: dict[str, Any]) -> None:
     cfg["SMTP_TIMEOUT"] = _positive_float(cfg.get("SMTP_TIMEOUT", 10), "SMTP_TIMEOUT")
     cfg.setdefault("SMTP_USERNAME", None)
     cfg.setdefault("SMTP_PASSWORD", None)
+
+
+def _serving(cfg: dict[str, Any], production: bool) -> None:
+    """The public address and trusted hosts, logs, Redis, the server's size, Stripe's time budget
+    for customers, and the limits against card testing and stock hoarding."""
+    shop_url = _optional_url(cfg.get("SHOP_URL"), "SHOP_URL")
+    if shop_url is None:
+        if production:
+            raise ConfigError(
+                "SHOP_URL is required in production: the shop's public address, "
+                "e.g. https://shop.example.com"
+            )
+        shop_url = f"http://localhost:{_whole(cfg.get('PORT', 5000), 'PORT', minimum=1)}"
+    parts = urlsplit(shop_url)
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(f"SHOP_URL must be an address without a path, not {shop_url!r}")
+    # Every absolute URL (return URL, emails, webhook endpoint) is built from this, never the Host.
+    cfg["SHOP_URL"] = f"{parts.scheme}://{parts.netloc}"
+    hosts = cfg.get("TRUSTED_HOSTS")
+    if isinstance(hosts, str):
+        hosts = [h.strip() for h in hosts.split(",") if h.strip()]
+    if not hosts:
+        hosts = [parts.hostname or "localhost"]
+        if not production:
+            hosts += [h for h in LOCAL_HOSTS if h not in hosts]
+    cfg["TRUSTED_HOSTS"] = list(hosts)
+
+    log_format = str(cfg.get("LOG_FORMAT") or ("json" if production else "text")).lower()
+    if log_format not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT must be json or text, not {log_format!r}")
+    cfg["LOG_FORMAT"] = log_format
+    redis_url = cfg.get("REDIS_URL") or None
+    if redis_url and urlsplit(str(redis_url)).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"REDIS_URL must be a redis:// or rediss:// URL, not {redis_url!r}")
+    cfg["REDIS_URL"] = redis_url
+    cfg["WEB_WORKERS"] = _whole(cfg.get("WEB_WORKERS") or 0, "WEB_WORKERS")  # 0: one per core
+    cfg["WEB_THREADS"] = _whole(cfg.get("WEB_THREADS", 32), "WEB_THREADS", minimum=1)
+    cfg["STRIPE_CUSTOMER_BUDGET"] = _positive_float(
+        cfg.get("STRIPE_CUSTOMER_BUDGET", 10), "STRIPE_CUSTOMER_BUDGET"
+    )
+    _limits(cfg)
+
+
+def _limits(cfg: dict[str, Any]) -> None:
+    """Rate limits (Flask-Limiter notation, ";" between several) and stock-hoarding limits; test
+    apps run without them unless they ask, since every test client shares one address."""
+    from limits import parse_many
+
+    testing = bool(cfg["TESTING"])
+    cfg["RATE_LIMITS_ENABLED"] = _flag(cfg.get("RATE_LIMITS_ENABLED", not testing))
+    defaults = {
+        "PAYMENT_LIMITS": "10/minute;30/hour",
+        "DECLINE_LIMIT": "5/30minutes",
+        "REFUND_LIMITS": "5/hour",
+        "LOGIN_LIMITS": "10/minute;50/hour",
+    }
+    for name, default in defaults.items():
+        value = str(cfg.get(name) or default)
+        try:
+            parse_many(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name} must look like 10/minute;30/hour, not {value!r}") from exc
+        cfg[name] = value
+    # 0 means no limit.
+    for name, most in (
+        ("MAX_UNPAID_ORDERS", 3),
+        ("MAX_UNPAID_ORDERS_PER_ADDRESS", 10),
+        ("MAX_COPIES_PER_UNPAID_ORDER", 5),
+    ):
+        cfg[name] = _whole(cfg.get(name, 0 if testing else most), name)
 
 
 def _whole(value: Any, name: str, minimum: int = 0) -> int:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,6 +17,7 @@ from .. import orders, payments
 from ..models import Order
 from ..orders import LineRequest, OrderError, OrderStatus
 from ..payments import PAYABLE_INTENT_STATUSES
+from .delivery import shipping_of
 
 log = logging.getLogger(__name__)
 
@@ -44,6 +46,7 @@ def place_and_start_payment(
     reference: str,
     browser_id: str | None,
     expires_at: datetime,
+    capture_method: str = "automatic",
 ) -> Started:
     """Create the PaymentIntent, then place the order (reserving stock) in one short transaction.
 
@@ -62,10 +65,16 @@ def place_and_start_payment(
         return _already_placed(session, existing, browser_id)
     session.rollback()  # end the read transaction: nothing is held across the network call
 
-    intent = _create_intent(reference, lines, total, currency, email, attempt=1)
+    intent = _create_intent(reference, lines, total, currency, email, 1, capture_method)
     try:
         order = orders.place_order(
-            session, lines, email, reference, browser_id=browser_id, expires_at=expires_at
+            session,
+            lines,
+            email,
+            reference,
+            browser_id=browser_id,
+            expires_at=expires_at,
+            capture_method=capture_method,
         )
         orders.payment_started(session, order, intent)
         session.commit()
@@ -108,7 +117,14 @@ def resume_payment(session: Session, order: Order) -> payments.PaymentIntent:
     attempt = len(order.payments) + 1
     lines = [LineRequest(line.book, line.quantity) for line in order.lines]
     intent = _create_intent(
-        order.reference, lines, order.total_amount, order.currency, order.email, attempt
+        order.reference,
+        lines,
+        order.total_amount,
+        order.currency,
+        order.email,
+        attempt,
+        order.capture_method,
+        shipping_of(orders.address_of(order)),
     )
     orders.payment_started(session, order, intent)
     session.commit()
@@ -155,6 +171,8 @@ def _create_intent(
     currency: str,
     email: str,
     attempt: int,
+    capture_method: str,
+    shipping: dict[str, Any] | None = None,
 ) -> payments.PaymentIntent:
     metadata, description = orders.payment_description(reference, lines)
     return payments.create_payment_intent(
@@ -164,6 +182,8 @@ def _create_intent(
         receipt_email=email,
         idempotency_key=orders.payment_key(reference, total, currency, attempt),
         description=description,
+        capture_method=capture_method,
+        shipping=shipping,
     )
 
 

@@ -1,4 +1,5 @@
-"""The catalog shipped with the shop (books.json) and the idempotent command that loads it."""
+"""The catalog shipped with the shop (books.json, shipping.json) and the idempotent command that
+loads it."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..covers import CoverStyle
-from ..models import Book
+from ..models import Book, ShippingOption
 from ..money import to_minor_units
 
 _FIELDS = ("title", "subtitle", "author", "blurb", "published_year")
@@ -35,7 +36,9 @@ def catalog_entries() -> list[dict[str, Any]]:
 
 
 def seed_catalog(session: Session) -> SeedResult:
-    """Insert or update every catalog book by slug; running it twice changes nothing."""
+    """Insert or update every catalog book by slug, and add the default shipping options that are
+    missing; running it twice changes nothing. The result counts books."""
+    seed_shipping_options(session)
     existing = {book.slug: book for book in session.scalars(select(Book))}
     created = updated = unchanged = 0
     for position, entry in enumerate(catalog_entries()):
@@ -57,6 +60,34 @@ def seed_catalog(session: Session) -> SeedResult:
         else:
             unchanged += 1
     return SeedResult(created=created, updated=updated, unchanged=unchanged)
+
+
+def seed_shipping_options(session: Session) -> int:
+    """Add the shipping options of shipping.json whose code is not in the database yet (the shop's
+    own edits to existing options are kept); how many were added."""
+    text = resources.files(__package__).joinpath("shipping.json").read_text(encoding="utf-8")
+    known = set(session.scalars(select(ShippingOption.code)))
+    added = 0
+    for position, entry in enumerate(json.loads(text)):
+        if entry["code"] in known:
+            continue
+        currency = str(entry["currency"]).lower()
+        free_from = entry.get("free_from")
+        session.add(
+            ShippingOption(
+                code=entry["code"],
+                name=entry["name"],
+                countries=",".join(entry["countries"]),
+                amount=to_minor_units(entry["price"], currency),
+                currency=currency,
+                free_from_amount=to_minor_units(free_from, currency) if free_from else None,
+                min_days=int(entry["min_days"]),
+                max_days=int(entry["max_days"]),
+                position=position,
+            )
+        )
+        added += 1
+    return added
 
 
 SLUG_PATTERN = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")

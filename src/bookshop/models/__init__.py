@@ -2,8 +2,18 @@
 outbox."""
 
 from .base import NAMING_CONVENTION, Base, UTCDateTime, new_order_token, utcnow
-from .catalog import Book
-from .orders import Dispute, Order, OrderEvent, OrderLine, Payment, Refund, RefundLine
+from .catalog import Book, ShippingOption
+from .orders import (
+    Dispute,
+    Order,
+    OrderEvent,
+    OrderLine,
+    Payment,
+    Refund,
+    RefundLine,
+    Shipment,
+    ShipmentLine,
+)
 from .records import Email, StripeEvent
 
 __all__ = [
@@ -18,6 +28,9 @@ __all__ = [
     "Payment",
     "Refund",
     "RefundLine",
+    "Shipment",
+    "ShipmentLine",
+    "ShippingOption",
     "StripeEvent",
     "UTCDateTime",
     "new_order_token",

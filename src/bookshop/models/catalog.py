@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     CheckConstraint,
     Integer,
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -41,3 +43,31 @@ class Book(Base):
     stock: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ShippingOption(Base):
+    """A way to deliver, priced by the shop: where it goes, what it costs, how long it takes."""
+
+    __tablename__ = "shipping_options"
+    __table_args__ = (
+        CheckConstraint("amount >= 0", name="amount_not_negative"),
+        CheckConstraint("min_days > 0 AND max_days >= min_days", name="days_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)  # e.g. "sg-express"
+    name: Mapped[str] = mapped_column(String(100))  # shown to the customer
+    countries: Mapped[str] = mapped_column(Text)  # ISO 3166 codes, comma-separated
+    amount: Mapped[int] = mapped_column(Integer)  # minor units of `currency`
+    currency: Mapped[str] = mapped_column(String(3))
+    # Free when the books come to at least this much; None: never free.
+    free_from_amount: Mapped[int | None] = mapped_column(Integer)
+    min_days: Mapped[int] = mapped_column(Integer)  # business days, for the delivery estimate
+    max_days: Mapped[int] = mapped_column(Integer)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+
+    @property
+    def country_codes(self) -> frozenset[str]:
+        """The countries this option delivers to."""
+        return frozenset(code.strip() for code in self.countries.split(",") if code.strip())

@@ -55,7 +55,7 @@ def refunded_quantities(order: Order) -> dict[int, int]:
 def refundable_quantities(order: Order) -> dict[int, int]:
     """Copies per order line that can still be refunded."""
     taken = refunded_quantities(order)
-    return {line.id: line.quantity - taken.get(line.id, 0) for line in order.lines}
+    return {line.id: line.kept_quantity - taken.get(line.id, 0) for line in order.lines}
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,9 @@ from .stock import out_of_stock, release_stock, reserve_stock
 
 log = logging.getLogger(__name__)
 
+# Waiting for the money to be taken: unpaid, or authorized and held on the card.
+AWAITING_MONEY = UNPAID | {OrderStatus.AUTHORIZED}
+
 
 def place_order(
     session: Session,
@@ -27,6 +30,7 @@ def place_order(
     *,
     browser_id: str | None = None,
     expires_at: datetime | None = None,
+    capture_method: str = "automatic",
 ) -> Order:
     """A customer commits to buy: stock is reserved and the order waits for payment.
 
@@ -47,6 +51,7 @@ def place_order(
         status=OrderStatus.PENDING_PAYMENT,
         browser_id=browser_id,
         expires_at=expires_at,
+        capture_method=capture_method,
         lines=[
             OrderLine(
                 book=line.book,
@@ -104,18 +109,43 @@ def payment_updated(
     current = OrderStatus(order.status)
     if intent.status == IntentStatus.SUCCEEDED:
         _payment_succeeded(session, order, intent)
+    elif intent.status == IntentStatus.REQUIRES_CAPTURE and current in UNPAID:
+        _payment_authorized(session, order, intent)
     elif intent.status == IntentStatus.PROCESSING and current == OrderStatus.PENDING_PAYMENT:
         transition(session, order, OrderStatus.PROCESSING, f"payment {intent.id} processing")
     elif (
         intent.status == IntentStatus.REQUIRES_PAYMENT_METHOD and current == OrderStatus.PROCESSING
     ):
         transition(session, order, OrderStatus.PENDING_PAYMENT, f"payment {intent.id} failed")
-    elif intent.status == IntentStatus.CANCELED and current in UNPAID:
+    elif intent.status == IntentStatus.CANCELED and current in AWAITING_MONEY:
         # A PaymentIntent replaced by a newer one is canceled too: only the last one standing
         # cancels the order.
         if all(p.status == IntentStatus.CANCELED for p in order.payments):
-            order_canceled(session, order, f"payment {intent.id} canceled")
+            _payment_canceled(session, order, intent, current == OrderStatus.AUTHORIZED)
     return order
+
+
+def _payment_authorized(session: Session, order: Order, intent: PaymentIntent) -> None:
+    if not _covers_the_order(order, intent, intent.amount_capturable):
+        return
+    note = f"payment {intent.id} authorized: charged when the books ship"
+    if transition(session, order, OrderStatus.AUTHORIZED, note):
+        order.expires_at = None  # the books are the customer's now; the hold has its own end
+        emails.queue_order_paid(session, order)
+
+
+def _payment_canceled(
+    session: Session, order: Order, intent: PaymentIntent, was_authorized: bool
+) -> None:
+    expired = was_authorized and intent.cancellation_reason == "automatic"
+    cause = (
+        f"payment {intent.id}: the card's hold ran out before the books shipped"
+        if expired
+        else f"payment {intent.id} canceled"
+    )
+    order_canceled(session, order, cause)
+    if expired:
+        emails.queue_hold_expired(session, order)
 
 
 def payment_mirrored(payment: Payment, intent: PaymentIntent) -> bool:
@@ -126,30 +156,44 @@ def payment_mirrored(payment: Payment, intent: PaymentIntent) -> bool:
         return False
     payment.status = intent.status
     payment.amount_received = intent.amount_received
+    payment.amount_capturable = intent.amount_capturable
+    if intent.capture_before is not None:
+        payment.capture_before = datetime.fromtimestamp(intent.capture_before, UTC)
     return True
 
 
 def _payment_succeeded(session: Session, order: Order, intent: PaymentIntent) -> None:
-    if OrderStatus(order.status) not in UNPAID:
+    if OrderStatus(order.status) not in AWAITING_MONEY:
         if order.status == OrderStatus.CANCELED:
             # Money arrived for an order given up (and its stock released): a person must look.
             log.error("order %s: payment %s succeeded after cancel", order.reference, intent.id)
         return  # already paid (or later): a repeated confirmation changes nothing
-    if intent.currency != order.currency or intent.amount_received < order.total_amount:
-        # Never mark paid on a short or foreign-currency payment; someone must look at it.
-        log.error(
-            "order %s: payment %s received %s %s for a total of %s %s; not marked paid",
-            order.reference,
-            intent.id,
-            intent.amount_received,
-            intent.currency,
-            order.total_amount,
-            order.currency,
-        )
+    if not _covers_the_order(order, intent, intent.amount_received):
         return
-    if transition(session, order, OrderStatus.PAID, f"payment {intent.id} succeeded"):
-        # The reserved stock is now sold: nothing to move. One email, whoever got here first.
+    captured = order.status == OrderStatus.AUTHORIZED
+    note = f"payment {intent.id} {'captured' if captured else 'succeeded'}"
+    if transition(session, order, OrderStatus.PAID, note):
+        # The reserved stock is now sold: nothing to move. One email, whoever got here first
+        # (an authorized order had its confirmation already).
+        order.expires_at = None
         emails.queue_order_paid(session, order)
+
+
+def _covers_the_order(order: Order, intent: PaymentIntent, amount: int) -> bool:
+    """Whether the payment is for the order's total in its currency; logged when it is not."""
+    if intent.currency == order.currency and amount >= order.total_amount:
+        return True
+    # Never mark paid or authorized on a short or foreign-currency payment; someone must look.
+    log.error(
+        "order %s: payment %s is %s %s for a total of %s %s; not marked paid or authorized",
+        order.reference,
+        intent.id,
+        amount,
+        intent.currency,
+        order.total_amount,
+        order.currency,
+    )
+    return False
 
 
 def order_canceled(session: Session, order: Order, cause: str) -> Order:

@@ -13,12 +13,14 @@ from .errors import IllegalTransition, OrderChanged
 
 
 class OrderStatus(StrEnum):
-    """Where an order stands; every change goes through transition()."""
+    """Where an order's money stands (its financial status); every change goes through
+    transition()."""
 
     PENDING_PAYMENT = "pending_payment"  # placed, stock reserved, waiting for the customer to pay
     PROCESSING = "processing"  # payment submitted, the bank has not confirmed it yet
+    AUTHORIZED = "authorized"  # the card is held for the total; charged when the books ship
     PAID = "paid"  # the money was received; the stock is sold
-    CANCELED = "canceled"  # given up before any money was taken (customer or expiry); stock back
+    CANCELED = "canceled"  # voided before any money was taken (customer, expiry, hold ran out)
     PARTIALLY_REFUNDED = "partially_refunded"  # paid, then part of the money was returned
     REFUNDED = "refunded"  # paid, then all of the money was returned
     DISPUTED = "disputed"  # the cardholder disputed the payment; the bank holds the money
@@ -29,11 +31,18 @@ class OrderStatus(StrEnum):
 # The legal moves. Anything else is a bug or an out-of-order message and is refused.
 TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PENDING_PAYMENT: frozenset(
-        {OrderStatus.PROCESSING, OrderStatus.PAID, OrderStatus.CANCELED}
+        {OrderStatus.PROCESSING, OrderStatus.AUTHORIZED, OrderStatus.PAID, OrderStatus.CANCELED}
     ),
     OrderStatus.PROCESSING: frozenset(
-        {OrderStatus.PAID, OrderStatus.PENDING_PAYMENT, OrderStatus.CANCELED}
+        {
+            OrderStatus.AUTHORIZED,
+            OrderStatus.PAID,
+            OrderStatus.PENDING_PAYMENT,
+            OrderStatus.CANCELED,
+        }
     ),
+    # Captured (the books shipped), or the hold released: canceled, expired or refused.
+    OrderStatus.AUTHORIZED: frozenset({OrderStatus.PAID, OrderStatus.CANCELED}),
     OrderStatus.PAID: frozenset(
         {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.DISPUTED}
     ),
@@ -48,8 +57,35 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 # Waiting for money: the stock is reserved and the order may still be paid, canceled or expire.
 UNPAID = frozenset({OrderStatus.PENDING_PAYMENT, OrderStatus.PROCESSING})
+# The money is held or taken: the books may ship.
+SHIPPABLE = frozenset({OrderStatus.AUTHORIZED, OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED})
 # Money was taken and may be (partly) returned.
 REFUNDABLE = frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED})
+
+
+class FulfilmentStatus(StrEnum):
+    """Where an order's books stand, apart from its money; every change goes through
+    fulfilment_transition()."""
+
+    UNFULFILLED = "unfulfilled"  # nothing has left the shelf yet
+    PARTIALLY_SHIPPED = "partially_shipped"  # some books shipped, others still to come
+    SHIPPED = "shipped"  # every book still ordered is on its way
+    DELIVERED = "delivered"  # the carrier delivered it
+
+
+FULFILMENT_TRANSITIONS: dict[FulfilmentStatus, frozenset[FulfilmentStatus]] = {
+    FulfilmentStatus.UNFULFILLED: frozenset(
+        {FulfilmentStatus.PARTIALLY_SHIPPED, FulfilmentStatus.SHIPPED}
+    ),
+    FulfilmentStatus.PARTIALLY_SHIPPED: frozenset(
+        {FulfilmentStatus.PARTIALLY_SHIPPED, FulfilmentStatus.SHIPPED}
+    ),
+    FulfilmentStatus.SHIPPED: frozenset({FulfilmentStatus.DELIVERED}),
+    FulfilmentStatus.DELIVERED: frozenset(),
+}
+# The timeline's two tracks: the money and the books.
+PAYMENT_TRACK = "payment"
+FULFILMENT_TRACK = "fulfilment"
 
 
 class RefundStatus(StrEnum):
@@ -79,7 +115,7 @@ def compare_and_set_status(session: Session, row: Order | Refund, current: str, 
 
 
 def transition(session: Session, order: Order, to: OrderStatus, note: str = "") -> bool:
-    """Move an order to a new status and record it; False when it is already there.
+    """Move an order's financial status and record it; False when it is already there.
 
     The move is a compare-and-set on the stored status, so two processes racing to move the
     same order cannot both win: the loser gets OrderChanged and changes nothing.
@@ -92,6 +128,38 @@ def transition(session: Session, order: Order, to: OrderStatus, note: str = "") 
     if not compare_and_set_status(session, order, current, to):
         raise OrderChanged()
     session.add(OrderEvent(order=order, from_status=current, to_status=to, note=note[:500]))
+    return True
+
+
+def fulfilment_transition(
+    session: Session, order: Order, to: FulfilmentStatus, note: str = ""
+) -> bool:
+    """Move an order's fulfilment status and record it on the timeline; False when it is already
+    there. A compare-and-set, like transition(): of two racing moves, one wins."""
+    current = FulfilmentStatus(order.fulfilment_status)
+    if current == to and to not in FULFILMENT_TRANSITIONS[current]:
+        return False
+    if to not in FULFILMENT_TRANSITIONS[current]:
+        raise IllegalTransition(f"order {order.reference}: {current} -> {to} is not allowed")
+    session.flush()
+    result = session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.fulfilment_status == current)
+        .values(fulfilment_status=to)
+        .execution_options(synchronize_session="evaluate")
+    )
+    if rows_matched(result) != 1:
+        session.refresh(order)
+        raise OrderChanged()
+    session.add(
+        OrderEvent(
+            order=order,
+            track=FULFILMENT_TRACK,
+            from_status=current,
+            to_status=to,
+            note=note[:500],
+        )
+    )
     return True
 
 

@@ -34,6 +34,7 @@ from .stripe_api import (
     WEBHOOK_TOLERANCE,
     build_client,
     cancel_payment_intent,
+    capture_payment_intent,
     create_payment_intent,
     create_refund,
     create_webhook_endpoint,
@@ -47,6 +48,7 @@ from .stripe_api import (
     retrieve_payment_intent,
     retrieve_refund,
     translate,
+    update_payment_intent,
     verify_webhook,
 )
 
@@ -74,6 +76,7 @@ __all__ = [
     "WebhookEndpoint",
     "build_client",
     "cancel_payment_intent",
+    "capture_payment_intent",
     "create_payment_intent",
     "create_refund",
     "create_webhook_endpoint",
@@ -92,5 +95,6 @@ __all__ = [
     "retrieve_payment_intent",
     "retrieve_refund",
     "translate",
+    "update_payment_intent",
     "verify_webhook",
 ]

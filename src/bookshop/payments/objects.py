@@ -72,6 +72,10 @@ class PaymentIntent:
     receipt_email: str | None
     client_secret: str | None = field(default=None, repr=False)  # never logged
     last_error_message: str | None = None
+    capture_method: str = "automatic"  # "manual": authorized first, captured later
+    amount_capturable: int = 0  # held on the card, not yet captured
+    capture_before: int | None = None  # Unix seconds: when the card's hold runs out
+    cancellation_reason: str | None = None  # "automatic": Stripe canceled it (the hold expired)
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,20 @@ def payment_intent_from_dict(intent: Mapping[str, Any]) -> PaymentIntent:
         receipt_email=intent.get("receipt_email"),
         client_secret=intent.get("client_secret"),
         last_error_message=_safe_error_message(last_error) if last_error else None,
+        capture_method=intent.get("capture_method") or "automatic",
+        amount_capturable=intent.get("amount_capturable") or 0,
+        capture_before=_capture_before(intent.get("latest_charge")),
+        cancellation_reason=intent.get("cancellation_reason"),
     )
+
+
+def _capture_before(charge: Any) -> int | None:
+    # Only an expanded charge says when an authorization runs out.
+    if not isinstance(charge, Mapping):
+        return None
+    card = (charge.get("payment_method_details") or {}).get("card") or {}
+    value = card.get("capture_before")
+    return int(value) if value else None
 
 
 def _safe_error_message(error: Mapping[str, Any]) -> str:

@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from typing import Any, cast
 
 import stripe
-from flask import Flask, current_app
+from flask import Flask, current_app, has_request_context
 from stripe.params import (
     DisputeListParams,
     PaymentIntentCreateParams,
     PaymentIntentListParams,
+    PaymentIntentModifyParams,
     RefundCreateParams,
     RefundListParams,
     WebhookEndpointCreateParams,
@@ -45,15 +46,20 @@ MAX_NETWORK_RETRIES = 2
 # How old a webhook's signed timestamp may be, in seconds (Stripe's own default): older is a replay.
 WEBHOOK_TOLERANCE = 300
 _EXTENSION_KEY = "bookshop.stripe"
+_INTERACTIVE_KEY = "bookshop.stripe.interactive"
 
 
 def init_app(app: Flask) -> None:
-    """Build the app's one StripeClient from its settings."""
-    app.extensions[_EXTENSION_KEY] = build_client(
-        secret_key=app.config["STRIPE_SECRET_KEY"],
-        api_base=app.config.get("STRIPE_API_BASE"),
-        timeout=app.config.get("STRIPE_TIMEOUT", 20),
-    )
+    """Build the app's StripeClients from its settings: one for background work, one for calls a
+    customer waits on, whose tries together fit in STRIPE_CUSTOMER_BUDGET seconds."""
+    timeout = app.config.get("STRIPE_TIMEOUT", 20)
+    budget = app.config.get("STRIPE_CUSTOMER_BUDGET", 10)
+    base = app.config.get("STRIPE_API_BASE")
+    key = app.config["STRIPE_SECRET_KEY"]
+    app.extensions[_EXTENSION_KEY] = build_client(key, base, timeout)
+    # Each try gets its share of the budget (the SDK's short back-off between tries is small).
+    per_try = min(timeout, budget / (MAX_NETWORK_RETRIES + 1))
+    app.extensions[_INTERACTIVE_KEY] = build_client(key, base, per_try)
     # The SDK logs request and response bodies (client secrets included) at DEBUG.
     logging.getLogger("stripe").setLevel(logging.WARNING)
 
@@ -73,7 +79,9 @@ def build_client(secret_key: str, api_base: str | None, timeout: float) -> strip
 
 
 def _client() -> stripe.StripeClient:
-    client: stripe.StripeClient = current_app.extensions[_EXTENSION_KEY]
+    # Inside a request someone is waiting (a customer, or Stripe for a webhook's answer).
+    key = _INTERACTIVE_KEY if has_request_context() else _EXTENSION_KEY
+    client: stripe.StripeClient = current_app.extensions[key]
     return client
 
 
@@ -84,27 +92,60 @@ def create_payment_intent(
     receipt_email: str | None,
     idempotency_key: str,
     description: str | None = None,
+    capture_method: str = "automatic",
+    shipping: Mapping[str, Any] | None = None,
 ) -> PaymentIntent:
-    """Create a PaymentIntent that accepts the payment methods enabled in the dashboard."""
+    """Create a PaymentIntent that accepts the payment methods enabled in the dashboard;
+    `capture_method="manual"` only authorizes the card (captured later, when the books ship)."""
     params: PaymentIntentCreateParams = {
         "amount": amount,
         "currency": currency,
         "automatic_payment_methods": {"enabled": True},
         "metadata": dict(metadata),
+        "capture_method": "manual" if capture_method == "manual" else "automatic",
     }
     if receipt_email:
         params["receipt_email"] = receipt_email
     if description:
         params["description"] = description
+    if shipping:
+        params["shipping"] = cast(Any, dict(shipping))
     with _translated_errors():
         intent = _client().v1.payment_intents.create(params, {"idempotency_key": idempotency_key})
     return _payment_intent(intent)
 
 
 def retrieve_payment_intent(payment_intent_id: str) -> PaymentIntent:
-    """The PaymentIntent as Stripe has it now."""
+    """The PaymentIntent as Stripe has it now (with its charge: when an authorization runs out)."""
     with _translated_errors():
-        intent = _client().v1.payment_intents.retrieve(payment_intent_id)
+        intent = _client().v1.payment_intents.retrieve(
+            payment_intent_id, {"expand": ["latest_charge"]}
+        )
+    return _payment_intent(intent)
+
+
+def update_payment_intent(
+    payment_intent_id: str, amount: int, shipping: Mapping[str, Any] | None = None
+) -> PaymentIntent:
+    """Change what an unpaid PaymentIntent charges, and where the books go."""
+    params: PaymentIntentModifyParams = {"amount": amount}
+    if shipping is not None:
+        params["shipping"] = cast(Any, dict(shipping))
+    with _translated_errors():
+        intent = _client().v1.payment_intents.update(payment_intent_id, params)
+    return _payment_intent(intent)
+
+
+def capture_payment_intent(
+    payment_intent_id: str, amount_to_capture: int, idempotency_key: str
+) -> PaymentIntent:
+    """Take `amount_to_capture` of an authorization; Stripe releases the rest of the hold."""
+    with _translated_errors():
+        intent = _client().v1.payment_intents.capture(
+            payment_intent_id,
+            {"amount_to_capture": amount_to_capture, "expand": ["latest_charge"]},
+            {"idempotency_key": idempotency_key},
+        )
     return _payment_intent(intent)
 
 
