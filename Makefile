@@ -10,7 +10,7 @@ PYTEST_ARGS ?=
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,e2e]'
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,e2e,deploy]'
 	touch $(STAMP)
 
 ## run: the shop on http://localhost:$${PORT:-5000} (SQLite, and the emulator when no Stripe key is set)

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import browser, errors, mailer, payments, security
+from . import browser, errors, health, limits, logs, mailer, payments, security
 from . import config as settings
 from .extensions import csrf, db
 from .money import format_money
@@ -33,8 +33,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
             app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
         )
 
+    logs.init_app(app)
     db.init_app(app)
     csrf.init_app(app)
+    limits.init_app(app)
     payments.init_app(app)
     security.init_app(app)
     errors.init_app(app)
@@ -48,6 +50,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(checkout.bp)
     app.register_blueprint(orders.bp)
     app.register_blueprint(webhooks.bp)
+    app.register_blueprint(health.bp)
+    limits.apply_to_views(app)
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead
 
     app.add_template_filter(format_money, "money")
@@ -56,11 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _configure_logging(app: Flask) -> None:
-    level = getattr(logging, app.config["LOG_LEVEL"], logging.INFO)
-    logging.getLogger("bookshop").setLevel(level)
-    root = logging.getLogger()
-    if not root.handlers:
-        logging.basicConfig(format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logs.configure(app.config["LOG_LEVEL"], app.config["LOG_FORMAT"])
 
 
 def _register_access_log(app: Flask) -> None:

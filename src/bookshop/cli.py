@@ -1,5 +1,5 @@
-"""The command line: `python -m bookshop migrate | seed | reconcile | reprocess-events |
-expire-orders | send-emails`."""
+"""The command line: `python -m bookshop serve | worker | jobs | healthcheck | migrate | seed |
+reconcile | reprocess-events | expire-orders | send-emails`."""
 
 from __future__ import annotations
 
@@ -131,6 +131,102 @@ def send_emails(limit: int) -> None:
     with _stripe_app():
         sent = mailer.deliver_pending(db.session, limit=limit)
     click.echo(f"{sent} emails sent")
+
+
+@cli.command()
+@click.option("--host", envvar="HOST", default="127.0.0.1", show_default=True)
+@click.option("--port", envvar="PORT", default=5000, type=int, show_default=True)
+@click.option("--workers", envvar="WEB_WORKERS", default=0, type=int, help="Default: one per core.")
+@click.option("--threads", envvar="WEB_THREADS", default=0, type=int, help="Default: 32.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
+    """Serve the shop with the production server (gunicorn); SIGTERM drains, then exits 0."""
+    from . import create_app
+    from .server import ServerError
+    from .serving import serve as run_server
+
+    try:
+        app = create_app()
+    except settings.ConfigError as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        run_server(app, host, port, workers, threads)
+    except ServerError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Run what is queued, then stop (Redis only).")
+def worker(burst: bool) -> None:
+    """Run the background jobs: from the Redis queue with REDIS_URL, or in this process."""
+    import signal
+    import threading
+
+    from . import jobs
+    from .jobs import queue, schedule
+
+    with _stripe_app() as app:
+        jobs.tasks.use_app(app)
+        url = app.config["REDIS_URL"]
+        if url:
+            scheduler = None if burst else schedule.start_enqueuing(url)
+            try:
+                queue.work(url, burst=burst)
+            finally:
+                if scheduler is not None:
+                    scheduler.shutdown(wait=False)
+            return
+        if burst:
+            raise click.ClickException("--burst needs REDIS_URL")
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        scheduler = schedule.run_schedule(app)
+        click.echo("running the schedule in this process (no REDIS_URL); Ctrl-C to stop")
+        try:
+            stop.wait()
+        except KeyboardInterrupt:
+            pass
+        scheduler.shutdown(wait=True)
+
+
+@cli.command("jobs")
+def jobs_status() -> None:
+    """Show the job queue: waiting jobs and jobs that failed after their retries."""
+    from rq.job import Job
+
+    from .jobs.queue import queue, redis_connection
+
+    url = os.environ.get("REDIS_URL", "").strip()
+    if not url:
+        raise click.ClickException("REDIS_URL is not set: jobs run in the shop's process")
+    shop_queue = queue(url)
+    click.echo(f"waiting: {shop_queue.count}")
+    failed = shop_queue.failed_job_registry.get_job_ids()
+    click.echo(f"failed: {len(failed)}")
+    for job_id in failed:
+        job = Job.fetch(job_id, connection=redis_connection(url))
+        result = job.latest_result()
+        reason = (result.exc_string or "").strip().splitlines() if result is not None else []
+        click.echo(f"  {job_id}  {job.description}  {reason[-1] if reason else ''}")
+
+
+@cli.command()
+@click.option("--port", envvar="PORT", default=5000, type=int, show_default=True)
+def healthcheck(port: int) -> None:
+    """Ask this machine's shop whether it is ready (for container health checks): exit 0 or 1."""
+    import urllib.error
+    import urllib.request
+    from urllib.parse import urlsplit
+
+    host = urlsplit(os.environ.get("SHOP_URL", "") or "http://localhost").netloc
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/readyz", headers={"Host": host, "Accept": "application/json"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+            click.echo(response.read().decode())
+    except (urllib.error.URLError, OSError) as exc:
+        click.echo(f"not ready: {exc}", err=True)
+        raise click.exceptions.Exit(1) from None
 
 
 @contextmanager

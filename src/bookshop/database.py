@@ -71,9 +71,10 @@ class Database:
             session.close()
 
     @staticmethod
-    def dispose(app: Flask) -> None:
-        """Close the app's pooled connections (tests and the runner call this on the way out)."""
-        app.extensions[_EXTENSION_KEY].kw["bind"].dispose()
+    def dispose(app: Flask, close: bool = True) -> None:
+        """Close the app's pooled connections (tests and the runner call this on the way out); in
+        a forked child, `close=False` forgets the parent's connections without touching them."""
+        app.extensions[_EXTENSION_KEY].kw["bind"].dispose(close=close)
 
 
 def alembic_ini() -> Path:

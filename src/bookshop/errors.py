@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, jsonify, render_template, request
+from flask import Flask, g, jsonify, make_response, render_template, request
 from flask.globals import request_ctx
 from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import CSRFError
@@ -19,7 +19,9 @@ TITLES = {
     403: "You cannot do that",
     404: "We could not find that page",
     405: "That is not allowed here",
+    409: "That cannot be done right now",
     413: "That request was too large",
+    429: "Please slow down",
     500: "Something went wrong on our side",
     502: "The payment could not be processed",
     503: "Payments are unavailable",
@@ -77,7 +79,12 @@ def init_app(app: Flask) -> None:
         # Messages we raise with abort(…, description) are written for customers; Werkzeug's
         # defaults are not, so fall back to ours.
         custom = exc.description if exc.description != type(exc).description else None
-        return error_response(status, custom)
+        response = make_response(error_response(status, custom))
+        # Keep what the client needs to come back (Retry-After on 429, Allow on 405).
+        for name, value in exc.get_headers():
+            if name in ("Retry-After", "Allow"):
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(PaymentUnavailable)
     def _payments_unavailable(exc: PaymentUnavailable) -> ResponseReturnValue:

@@ -20,7 +20,6 @@ from .extensions import db
 log = logging.getLogger("bookshop.run")
 
 WEBHOOK_EVENTS = ["*"]
-SERVER_THREADS = 8
 
 
 class RunError(RuntimeError):
@@ -67,21 +66,28 @@ def ensure_webhook_endpoint(url: str, state_file: Path) -> str:
     return created.secret
 
 
-def serve(app: Flask, host: str, port: int) -> None:
-    """Serve with waitress until interrupted (Ctrl-C or SIGTERM)."""
-    from waitress.server import create_server
+def serve(app: Flask, host: str, port: int, workers: int = 0, threads: int = 0) -> None:
+    """Serve with gunicorn until stopped: SIGTERM lets requests in flight finish (at most
+    GRACEFUL_SECONDS) and exits 0; Ctrl-C stops at once."""
+    from .server import run_server
 
-    try:
-        server = create_server(app, host=host, port=port, threads=SERVER_THREADS)
-    except OSError as exc:
-        raise RunError(f"cannot listen on {host}:{port} ({exc.strerror}); set PORT") from None
+    workers = workers or app.config.get("WEB_WORKERS") or default_workers()
+    threads = threads or app.config.get("WEB_THREADS") or 8
     shown = "localhost" if host in ("127.0.0.1", "0.0.0.0", "::", "::1") else host
-    print(f"\n  Bookshop is running on http://{shown}:{port}  (Ctrl-C to stop)\n", flush=True)
+    print(
+        f"\n  Bookshop is running on http://{shown}:{port}  ({workers} × {threads} threads; "
+        "Ctrl-C to stop)\n",
+        flush=True,
+    )
     try:
-        server.run()  # returns on Ctrl-C (KeyboardInterrupt) or SIGTERM (SystemExit)
+        run_server(app, host, port, workers, threads)
     finally:
-        server.close()
         db.dispose(app)
+
+
+def default_workers() -> int:
+    """One worker process per core: requests mostly wait on Stripe, which threads cover."""
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)
 
 
 def write_private(path: Path, text: str) -> None:

@@ -107,6 +107,7 @@ class LiveServer:
         )
         server.daemon_threads = True  # type: ignore[attr-defined]  # a ThreadingMixIn
         self.port = server.server_port
+        self.app.config["SHOP_URL"] = self.url  # the shop's public address is this server
         self._server = server
         self._thread = threading.Thread(
             target=server.serve_forever, name="bookshop-live-server", daemon=True

@@ -25,6 +25,7 @@ from bookshop.serving import (
     serve,
     write_private,
 )
+from bookshop.urls import external_url
 from stripe_emulator import (
     DEFAULT_PORT,
     DEFAULT_PUBLISHABLE_KEY,
@@ -50,6 +51,11 @@ def run(host: str, port: int, environ: Mapping[str, str] | None = None) -> None:
 
     if not values.get("SECRET_KEY") and not production:
         values["SECRET_KEY"] = _local_secret_key(instance / "secret_key")
+    values.setdefault("PORT", str(port))  # SHOP_URL defaults to http://localhost:<port>
+    if not production:
+        # One process with a few threads: the same server as production, sized for one person.
+        values.setdefault("WEB_WORKERS", "1")
+        values.setdefault("WEB_THREADS", "8")
 
     emulator: EmulatorProcess | None = None
     previous_handler = signal.signal(signal.SIGTERM, _exit_on_sigterm)
@@ -72,7 +78,7 @@ def run(host: str, port: int, environ: Mapping[str, str] | None = None) -> None:
         if emulator is not None and not app.config["STRIPE_WEBHOOK_SECRET"]:
             with app.app_context():
                 app.config["STRIPE_WEBHOOK_SECRET"] = ensure_webhook_endpoint(
-                    _webhook_url(host, port), instance / "webhook_endpoint.json"
+                    external_url("webhooks.stripe_events"), instance / "webhook_endpoint.json"
                 )
         serve(app, host, port)
     finally:
@@ -98,12 +104,6 @@ def _emulator_port(env: Mapping[str, str]) -> int:
     if wanted:
         return int(wanted)
     return DEFAULT_PORT if port_is_free(LOOPBACK, DEFAULT_PORT) else free_port(LOOPBACK)
-
-
-def _webhook_url(host: str, port: int) -> str:
-    # The emulator runs on this machine: reach the shop over loopback whatever it listens on.
-    local = host in ("127.0.0.1", "0.0.0.0", "localhost", "::", "::1", "")
-    return f"http://{LOOPBACK if local else host}:{port}/webhooks/stripe"
 
 
 def _local_secret_key(path: Path) -> str:

@@ -55,6 +55,7 @@ def test_production_with_proper_settings_starts_with_secure_cookies():
             "BOOKSHOP_ENV": "production",
             "SECRET_KEY": STRONG_SECRET,
             "STRIPE_WEBHOOK_SECRET": "whsec_x",
+            "SHOP_URL": "https://shop.example",
             **KEYS,
         }
     )

@@ -29,6 +29,7 @@ from ..browser import browser_id
 from ..extensions import db
 from ..models import utcnow
 from ..money import format_money
+from ..urls import external_url
 from .cart import priced_cart, save_cart
 from .shop import book_or_404
 
@@ -144,7 +145,7 @@ def render_checkout(
         checkout_id=secrets.token_urlsafe(18) if checkout_id is None else checkout_id,
         back=back,
         email=email,
-        return_url=url_for("checkout.complete", _external=True),
+        return_url=external_url("checkout.complete"),  # from SHOP_URL, never the Host header
     )
 
 

@@ -30,7 +30,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from .. import payments
+from .. import limits, payments
 from ..database import rows_matched
 from ..models import StripeEvent, utcnow
 from .handlers import HANDLERS
@@ -131,6 +131,7 @@ def process(session: Session, event: payments.Event) -> Outcome:
         _record_failure(session, event.id, exc)
         return Outcome.FAILED
     log.info("event %s (%s): %s", event.id, event.type, note)
+    limits.event_applied(session, event)  # declines pause whoever keeps trying cards
     return Outcome.APPLIED
 
 

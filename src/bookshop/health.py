@@ -1,0 +1,76 @@
+"""Health endpoints for load balancers and orchestrators: /healthz (the process answers, no I/O)
+and /readyz (the database answers at the migrations' head, Stripe is configured, Redis answers
+when one is configured)."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import text
+
+from .extensions import db
+
+log = logging.getLogger(__name__)
+bp = Blueprint("health", __name__)
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    return jsonify(status="ok")
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    checks = {
+        "database": _database(),
+        "stripe": _stripe(),
+        "redis": _redis(),
+    }
+    ready = all(value in ("ok", "not configured") for value in checks.values())
+    return jsonify(status="ready" if ready else "not ready", checks=checks), 200 if ready else 503
+
+
+def _database() -> str:
+    try:
+        with db.engine.connect() as connection:
+            current = connection.scalar(text("SELECT version_num FROM alembic_version"))
+    except Exception as exc:  # any failure means "not ready"; say which kind, never the URL
+        log.warning("readiness: database unreachable: %s", type(exc).__name__)
+        return "unreachable"
+    return "ok" if current == migrations_head() else f"at {current}, not at {migrations_head()}"
+
+
+def _stripe() -> str:
+    # No call to Stripe: a slow Stripe must not take every instance out of the load balancer.
+    cfg = current_app.config
+    configured = cfg.get("STRIPE_SECRET_KEY") and cfg.get("STRIPE_WEBHOOK_SECRET")
+    return "ok" if configured else "missing keys or webhook secret"
+
+
+def _redis() -> str:
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        return "not configured"
+    from .jobs.queue import redis_connection
+
+    try:
+        redis_connection(url).ping()
+    except Exception as exc:
+        log.warning("readiness: redis unreachable: %s", type(exc).__name__)
+        return "unreachable"
+    return "ok"
+
+
+@functools.cache
+def migrations_head() -> str:
+    """The newest migration shipped with this code (read once per process)."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from .database import alembic_ini
+
+    head = ScriptDirectory.from_config(Config(str(alembic_ini()))).get_current_head()
+    return str(head)

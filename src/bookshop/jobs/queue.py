@@ -1,0 +1,64 @@
+"""The Redis job queue (RQ): jobs are enqueued by name with one id per schedule slot, so two
+schedulers enqueue a slot once; failures are retried, then kept in RQ's failed registry."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import time
+
+from redis import Redis
+from rq import Queue, Retry, SimpleWorker
+from rq.exceptions import DuplicateJobError
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "bookshop"
+JOB_TIMEOUT = 15 * 60
+# A failed or crashed job is tried again after these pauses (seconds), then left in the failed
+# registry for a person (`rq info`, `python -m bookshop jobs`).
+RETRY_INTERVALS = [10, 60, 300]
+
+
+@functools.cache
+def redis_connection(url: str) -> Redis:
+    """One client (and connection pool) per Redis URL in this process."""
+    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
+
+
+def queue(url: str) -> Queue:
+    """The shop's queue on this Redis."""
+    return Queue(QUEUE_NAME, connection=redis_connection(url))
+
+
+def enqueue(url: str, name: str, slot: str | None = None) -> bool:
+    """Put job `name` on the queue; with `slot`, only if no job of that name and slot exists.
+    False when it was already there."""
+    job_id = f"{name}-{slot}" if slot else None
+    try:
+        queue(url).enqueue_call(
+            "bookshop.jobs.tasks.run",
+            args=(name,),
+            job_id=job_id,
+            unique=job_id is not None,
+            timeout=JOB_TIMEOUT,
+            retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+            result_ttl=3600,
+            failure_ttl=7 * 24 * 3600,
+            description=f"bookshop job {name}",
+        )
+    except DuplicateJobError:
+        return False
+    return True
+
+
+def slot_of(interval_seconds: int, now: float | None = None) -> str:
+    """The schedule slot a moment falls in: the same for every scheduler."""
+    moment = time.time() if now is None else now
+    return str(int(moment // interval_seconds))
+
+
+def work(url: str, burst: bool = False) -> None:
+    """Run jobs from the queue in this process until stopped (SIGTERM finishes the current job)."""
+    worker = SimpleWorker([queue(url)], connection=redis_connection(url))
+    worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")

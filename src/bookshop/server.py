@@ -1,0 +1,92 @@
+"""The production HTTP server: gunicorn, gthread workers (processes × threads), set up from code so
+that `python -m bookshop serve` and `make run` run the same server."""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+from gunicorn.arbiter import Arbiter
+
+from . import payments
+from .database import Database
+
+log = logging.getLogger("bookshop.run")
+
+# How long SIGTERM waits for requests in flight before the workers are stopped hard.
+GRACEFUL_SECONDS = 30
+# A worker silent for this long is restarted (a thread stuck past Stripe's own time limits).
+WORKER_TIMEOUT = 120
+
+
+class ServerError(RuntimeError):
+    """The server could not start; the message says why."""
+
+
+class _Application(BaseApplication):  # type: ignore[misc]
+    """A gunicorn application serving an app already built (settings checked once, up front)."""
+
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+def options(host: str, port: int, workers: int, threads: int, log_level: str) -> dict[str, Any]:
+    """gunicorn's settings for the shop."""
+    return {
+        "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
+        "workers": workers,
+        "worker_class": "gthread",
+        "threads": threads,
+        "graceful_timeout": GRACEFUL_SECONDS,
+        "timeout": WORKER_TIMEOUT,
+        "keepalive": 5,
+        # Proxy headers are the app's business (ProxyFix, TRUSTED_PROXY_COUNT): gunicorn must not
+        # believe X-Forwarded-Proto itself, whoever sends it.
+        "forwarded_allow_ips": "",
+        "secure_scheme_headers": {},
+        "proxy_allow_ips": "",
+        "accesslog": None,  # the app logs each request itself, without query strings
+        "errorlog": "-",
+        "loglevel": log_level.lower(),
+        "control_socket_disable": True,
+        "post_fork": _after_fork,
+        "worker_tmp_dir": "/dev/shm" if os.path.isdir("/dev/shm") else None,
+        "proc_name": "bookshop",
+    }
+
+
+def _after_fork(_arbiter: Arbiter, worker: Any) -> None:
+    # Connections opened before the fork (migrations, webhook registration) belong to the parent.
+    app: Flask = worker.app.application
+    Database.dispose(app, close=False)
+    payments.init_app(app)
+    if not app.config.get("REDIS_URL") and not app.config.get("TESTING"):
+        from .jobs import start_in_process
+
+        start_in_process(app)  # no queue: one of the workers runs the schedule
+
+
+def run_server(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
+    """Run gunicorn in this process until it is stopped."""
+    parent = os.getpid()
+    settings = options(host, port, workers, threads, app.config.get("LOG_LEVEL", "INFO"))
+    try:
+        _Application(app, settings).run()
+    except SystemExit as exc:
+        if os.getpid() != parent:
+            # A worker leaving: it must not run its parent's clean-up (stopping the emulator...).
+            os._exit(exc.code if isinstance(exc.code, int) else 0)
+        if exc.code not in (0, None):
+            raise ServerError(f"the server stopped with status {exc.code}") from None

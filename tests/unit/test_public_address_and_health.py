@@ -1,0 +1,126 @@
+"""The public address (SHOP_URL) and trusted hosts, health endpoints, request ids and logs."""
+
+import io
+import json
+import logging
+
+import pytest
+from flask import g
+
+from bookshop import logs
+from bookshop.config import ConfigError, build
+
+KEYS = {"STRIPE_SECRET_KEY": "sk_test_abc", "STRIPE_PUBLISHABLE_KEY": "pk_test_abc"}
+PRODUCTION = {
+    "BOOKSHOP_ENV": "production",
+    "SECRET_KEY": "k" * 48,
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
+    **KEYS,
+}
+BOOK = "working-in-public"
+
+
+def test_production_refuses_to_start_without_shop_url():
+    with pytest.raises(ConfigError, match="SHOP_URL is required in production"):
+        build(PRODUCTION)
+
+
+def test_production_trusts_only_the_host_of_shop_url():
+    cfg = build({**PRODUCTION, "SHOP_URL": "https://shop.example.com/"})
+    assert cfg["SHOP_URL"] == "https://shop.example.com"
+    assert cfg["TRUSTED_HOSTS"] == ["shop.example.com"]
+
+
+def test_development_defaults_to_localhost_on_its_port():
+    cfg = build({"SECRET_KEY": "x", "PORT": "5123", **KEYS})
+    assert cfg["SHOP_URL"] == "http://localhost:5123"
+    assert cfg["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1"]
+
+
+@pytest.mark.parametrize(
+    "value", ["shop.example", "ftp://shop.example", "https://shop.example/shop", "https://x/?a=1"]
+)
+def test_a_shop_url_with_a_path_or_another_scheme_is_refused(value):
+    with pytest.raises(ConfigError, match="SHOP_URL"):
+        build({**PRODUCTION, "SHOP_URL": value})
+
+
+def test_a_foreign_host_header_gets_400_and_never_reaches_a_page(make_app):
+    client = make_app(SHOP_URL="https://shop.example").test_client()
+    response = client.get(f"/checkout/{BOOK}", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    assert "evil.example/checkout" not in response.get_data(as_text=True)
+
+
+def test_the_return_url_comes_from_shop_url_whatever_host_was_asked(make_app):
+    client = make_app(
+        SHOP_URL="https://shop.example", TRUSTED_HOSTS="shop.example,alias.example"
+    ).test_client()
+    html = client.get(f"/checkout/{BOOK}", base_url="http://alias.example").get_data(as_text=True)
+    assert 'data-return-url="https://shop.example/checkout/complete"' in html
+
+
+def test_healthz_answers_without_touching_anything(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json == {"status": "ok"}
+
+
+def test_readyz_checks_the_database_at_head_and_stripe(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    assert response.json["checks"] == {
+        "database": "ok",
+        "stripe": "ok",
+        "redis": "not configured",
+    }
+
+
+def test_readyz_is_503_when_redis_is_configured_but_unreachable(make_app):
+    client = make_app(REDIS_URL="redis://127.0.0.1:9/0").test_client()
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json["checks"]["redis"] == "unreachable"
+
+
+def test_every_response_carries_a_request_id_and_a_sane_incoming_one_is_kept(client):
+    made = client.get("/healthz").headers["X-Request-ID"]
+    assert len(made) == 16
+    kept = client.get("/healthz", headers={"X-Request-ID": "lb-1234abcd"}).headers["X-Request-ID"]
+    assert kept == "lb-1234abcd"
+    junk = client.get("/healthz", headers={"X-Request-ID": "<script>"}).headers["X-Request-ID"]
+    assert junk != "<script>"
+
+
+@pytest.mark.parametrize(
+    ("text", "hidden"),
+    [
+        ("client secret pi_3Abc_secret_XyZ123 seen", "XyZ123"),
+        ("key sk_test_51Hsecretvalue", "51Hsecretvalue"),
+        ("endpoint whsec_abcdef123", "abcdef123"),
+        ("card 4242 4242 4242 4242 used", "4242 4242 4242 4242"),
+        ("card 4000000000000002 used", "4000000000000002"),
+    ],
+)
+def test_secrets_and_card_numbers_are_masked_in_log_lines(text, hidden):
+    assert hidden not in logs.mask(text)
+
+
+def test_json_log_lines_carry_the_request_id_and_no_client_secret(app):
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(logs.RequestContextFilter())
+    handler.setFormatter(logs.formatter_for("json"))
+    logger = logging.getLogger("bookshop.test-json")
+    logger.addHandler(handler)
+    try:
+        with app.test_request_context("/"):
+            g.request_id = "req-abc12345"
+            logger.warning("paid with %s", "pi_1_secret_abc")
+    finally:
+        logger.removeHandler(handler)
+    line = stream.getvalue().strip()
+    record = json.loads(line)
+    assert record["request_id"] == "req-abc12345"
+    assert record["level"] == "WARNING"
+    assert "secret_abc" not in line
