@@ -14,6 +14,7 @@ from .core import Ctx, Emulator
 log = logging.getLogger("stripe_emulator")
 SETTLE_PAYMENT = "settle_payment"
 FAIL_REFUND = "fail_refund"
+EXPIRE_AUTHORIZATION = "expire_authorization"
 Handler = Callable[[Ctx, str], object]  # called with the object's id, in the job's transaction
 
 

@@ -12,7 +12,7 @@ from ..clock import Clock
 from ..core import CLOCK_OFFSET, Ctx, Emulator
 from ..delivery import Dispatcher
 from ..faults import Faults
-from ..resources import checkout_sessions, payment_flow, refunds
+from ..resources import checkout_sessions, holds, payment_flow, refunds
 from ..store import Store
 from .defaults import DEFAULT_PUBLISHABLE_KEY, DEFAULT_SECRET_KEY
 
@@ -27,6 +27,7 @@ def settle_payment(ctx: Ctx, intent: str) -> None:
 JOB_HANDLERS: dict[str, jobs.Handler] = {
     jobs.SETTLE_PAYMENT: settle_payment,
     jobs.FAIL_REFUND: refunds.fail,
+    jobs.EXPIRE_AUTHORIZATION: holds.expire,
 }
 
 

@@ -11,6 +11,8 @@ from ..params import LIST_SPEC, Spec, expand, string
 from . import Route, linked, list_object, load
 
 RETRIEVE: Spec = {"expand": expand()}
+# How long an authorization may wait for its capture: seven days for online card payments.
+CAPTURE_WINDOW_SECONDS = 7 * 86_400
 LIST: Spec = {**LIST_SPEC, "payment_intent": string(), "customer": string()}
 
 
@@ -26,7 +28,8 @@ def build(
     charge_id = ids.new_id("ch")
     succeeded = outcome.decline_code is None
     card = payment_method["card"]
-    return {
+    created = ctx.now()
+    charge = {
         "id": charge_id,
         "object": "charge",
         "amount": payment_intent["amount"],
@@ -39,7 +42,7 @@ def build(
         "billing_details": payment_method["billing_details"],
         "calculated_statement_descriptor": "BOOKSHOP",
         "captured": succeeded and captured,
-        "created": ctx.now(),
+        "created": created,
         "currency": payment_intent["currency"],
         "customer": None,
         "description": payment_intent["description"],
@@ -103,6 +106,10 @@ def build(
         "transfer_data": None,
         "transfer_group": None,
     }
+    if succeeded and not captured:
+        details = charge["payment_method_details"]["card"]
+        details["capture_before"] = created + CAPTURE_WINDOW_SECONDS
+    return charge
 
 
 def retrieve(ctx: Ctx, params: dict[str, Any], charge: str) -> dict[str, Any]:

@@ -88,6 +88,16 @@ def move(ctx: Ctx, pi: dict[str, Any], status: str, *, emit: bool = True) -> Non
         events.emit(ctx, STATUS_EVENTS[status], pi)
 
 
+def cancel(ctx: Ctx, pi: dict[str, Any], reason: str | None) -> None:
+    """Cancel: nothing more can be paid, captured or owed on this PaymentIntent."""
+    pi["canceled_at"] = ctx.now()
+    pi["cancellation_reason"] = reason
+    pi["amount_capturable"] = 0
+    pi["next_action"] = None
+    pi["processing"] = None  # a payment still settling is abandoned: its job finds it canceled
+    move(ctx, pi, "canceled")
+
+
 def _three_d_secure_url(ctx: Ctx, pi: dict[str, Any]) -> str:
     return f"{ctx.base_url}/_emulator/3ds/{pi['id']}?client_secret={quote(pi['client_secret'])}"
 
@@ -146,6 +156,7 @@ def _charge(ctx: Ctx, pi: dict[str, Any], payment_method: dict[str, Any]) -> Non
     if manual:
         pi["amount_capturable"] = pi["amount"]
         move(ctx, pi, "requires_capture")
+        jobs.schedule(ctx, jobs.EXPIRE_AUTHORIZATION, pi["id"], charges.CAPTURE_WINDOW_SECONDS)
         return
     pi["amount_received"] = pi["amount"]
     move(ctx, pi, "succeeded")

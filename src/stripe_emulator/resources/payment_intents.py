@@ -19,7 +19,7 @@ from ..params import (
     obj,
     string,
 )
-from . import Route, list_object, load, payment_flow, payment_methods, shipping
+from . import Route, holds, list_object, load, payment_flow, payment_methods, shipping
 
 # In the order Stripe lists them in its errors.
 UPDATABLE = ("requires_payment_method", "requires_confirmation", "requires_action")
@@ -249,59 +249,21 @@ def confirm(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
 
 
 def cancel(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
-    """POST /v1/payment_intents/{id}/cancel."""
+    """POST /v1/payment_intents/{id}/cancel: a held payment is released."""
     pi = load(ctx, "payment_intent", intent, "payment_intent", "intent")
     if pi["status"] not in CANCELABLE:
         raise payment_flow.unexpected_state(pi, payment_flow.not_allowed(pi, "cancel", CANCELABLE))
-    if pi["status"] == "requires_capture" and pi["latest_charge"]:
-        # The authorization is released: Stripe shows the held charge as refunded.
-        charge = load(ctx, "charge", pi["latest_charge"], "charge")
-        previous = {"amount_refunded": charge["amount_refunded"], "refunded": charge["refunded"]}
-        charge["amount_refunded"] = charge["amount"]
-        charge["refunded"] = True
-        ctx.store.put(charge)
-        events.emit(ctx, "charge.refunded", charge, previous)
-    pi["canceled_at"] = ctx.now()
-    pi["cancellation_reason"] = params.get("cancellation_reason")
-    pi["amount_capturable"] = 0
-    pi["next_action"] = None
-    pi["processing"] = None  # a payment still settling is abandoned: its job finds it canceled
-    payment_flow.move(ctx, pi, "canceled")
+    holds.release(ctx, pi, "charge.refunded")
+    payment_flow.cancel(ctx, pi, params.get("cancellation_reason"))
     return pi
 
 
 def capture(ctx: Ctx, params: dict[str, Any], intent: str) -> dict[str, Any]:
     """POST /v1/payment_intents/{id}/capture."""
     pi = load(ctx, "payment_intent", intent, "payment_intent", "intent")
-    if pi["status"] != "requires_capture":
-        raise payment_flow.unexpected_state(
-            pi,
-            f"This PaymentIntent could not be captured because it has a status of {pi['status']}."
-            " Only a PaymentIntent with one of the following statuses may be captured:"
-            " requires_capture.",
-        )
-    amount = params.get("amount_to_capture", pi["amount_capturable"])
-    if amount > pi["amount_capturable"]:
-        raise InvalidRequestError(
-            "The amount to capture must be less than or equal to the amount capturable "
-            f"({pi['amount_capturable']}).",
-            code="amount_too_large",
-            param="amount_to_capture",
-        )
-    charge = load(ctx, "charge", pi["latest_charge"], "charge")
-    charge.update(
-        captured=True,
-        amount_captured=amount,
-        amount_refunded=charge["amount"] - amount,
-        balance_transaction=ids.new_id("txn"),
-    )
-    ctx.store.put(charge)
-    events.emit(ctx, "charge.captured", charge)
-    if "metadata" in params:
+    if "metadata" in params and pi["status"] == "requires_capture":
         pi["metadata"] = {**pi["metadata"], **params["metadata"]}
-    pi["amount_received"] = amount
-    pi["amount_capturable"] = 0
-    payment_flow.move(ctx, pi, "succeeded")
+    holds.capture(ctx, pi, params.get("amount_to_capture"))
     return pi
 
 
