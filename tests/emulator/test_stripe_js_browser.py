@@ -45,17 +45,27 @@ class MerchantServer(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
+STATIC_TYPES = {".js": "text/javascript", ".css": "text/css"}
+
+
 class MerchantHandler(BaseHTTPRequestHandler):
-    """Serves pages/*.html with the emulator's URL filled in; prices on the server, as shops do."""
+    """Serves pages/*.html with the emulator's URL filled in, and their scripts and stylesheets
+    under /pages/; prices on the server, as shops do."""
 
     server: MerchantServer
 
     def do_GET(self) -> None:
         path = urlsplit(self.path).path
+        name = path.strip("/")
         if path == "/pay":
             self._send_page("payment.html")
         elif path == "/return":
             self._send_page("return.html")
+        elif path.startswith("/pages/"):
+            self._send_static(path.removeprefix("/pages/"))
+        elif name and "/" not in name and (PAGES / f"{name}.html").is_file():
+            # Pages with no inline script, under a policy that allows none.
+            self._send_page(f"{name}.html", strict=True)
         else:  # hosted Checkout's success_url and cancel_url, and a bare page with Stripe.js
             script = f"<script src='{self.server.emulator.url}/v3/'></script>"
             self._send(200, "text/html", f"{script}<h1 data-testid='landed'>{path}</h1>".encode())
@@ -77,16 +87,30 @@ class MerchantHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         """Keep test output quiet."""
 
-    def _send_page(self, name: str) -> None:
+    def _send_page(self, name: str, strict: bool = False) -> None:
         html = (PAGES / name).read_text(encoding="utf-8")
         html = html.replace("__EMULATOR_URL__", self.server.emulator.url)
         html = html.replace("__PUBLISHABLE_KEY__", self.server.emulator.publishable_key)
-        self._send(200, "text/html; charset=utf-8", html.encode())
+        self._send(200, "text/html; charset=utf-8", html.encode(), strict)
 
-    def _send(self, status: int, content_type: str, body: bytes) -> None:
+    def _send_static(self, name: str) -> None:
+        """A page's script or stylesheet from pages/."""
+        file = PAGES / name
+        if file.parent != PAGES or file.suffix not in STATIC_TYPES or not file.is_file():
+            self._send(404, "text/plain", b"not found")
+        else:
+            self._send(200, f"{STATIC_TYPES[file.suffix]}; charset=utf-8", file.read_bytes())
+
+    def _send(self, status: int, content_type: str, body: bytes, strict: bool = False) -> None:
         self.send_response(status)
-        if "csp=strict" in self.path:  # no inline styles: Stripe.js must not need them
-            emulator = self.server.emulator.url
+        emulator = self.server.emulator.url
+        if strict:  # no inline script or style anywhere: Stripe.js must need neither
+            self.send_header(
+                "Content-Security-Policy",
+                f"default-src 'self'; script-src 'self' {emulator}; "
+                f"connect-src 'self' {emulator}; style-src 'self'",
+            )
+        elif "csp=strict" in self.path:  # no inline styles: Stripe.js must not need them
             self.send_header(
                 "Content-Security-Policy",
                 f"default-src 'self'; script-src 'self' 'unsafe-inline' {emulator}; "
