@@ -2,11 +2,11 @@
 clear message, and nothing placed or charged when refused."""
 
 import pytest
-from shop_support import HAMMING, deliver, event, intent_object
 
 from bookshop import limits
 from bookshop.models import Order
 from bookshop.testing import csrf_token
+from shop_support import HAMMING, deliver, event, intent_object
 
 INTENT_URL = f"/checkout/{HAMMING}/payment-intent"
 
@@ -14,7 +14,10 @@ INTENT_URL = f"/checkout/{HAMMING}/payment-intent"
 def limited_client(make_app, **settings):
     app = make_app(RATE_LIMITS_ENABLED=True, **settings)
     client = app.test_client()
-    headers = {"X-CSRFToken": csrf_token(client, f"/checkout/{HAMMING}"), "Accept": "application/json"}
+    headers = {
+        "X-CSRFToken": csrf_token(client, f"/checkout/{HAMMING}"),
+        "Accept": "application/json",
+    }
     return app, client, headers
 
 
@@ -63,7 +66,12 @@ def test_several_declines_pause_the_browser_and_email(make_app, fake_stripe, ses
     pi_id = first.json["clientSecret"].split("_secret_")[0]
     for n in range(2):
         failed = intent_object(fake_stripe.intents[pi_id]) | {"status": "requires_payment_method"}
-        assert deliver(client, event(f"evt_fail{n}", "payment_intent.payment_failed", failed)).status_code == 200
+        assert (
+            deliver(
+                client, event(f"evt_fail{n}", "payment_intent.payment_failed", failed)
+            ).status_code
+            == 200
+        )
     paused = start(client, headers, address="192.0.2.50")
     assert paused.status_code == 429
     assert "declined" in paused.json["error"]["message"]
