@@ -116,7 +116,7 @@ def test_quickstart_checkout_pays_and_return_page_shows_succeeded(
 ) -> None:
     intent_id = open_sample(page, merchant)
 
-    page.get_by_test_id("email").fill("reader@example.com")
+    page.get_by_test_id("link-email").fill("reader@example.com")
     fill_card(page, "4242 4242 4242 4242")
     page.get_by_test_id("pay").click()
 
@@ -139,7 +139,7 @@ def test_quickstart_checkout_shows_a_decline_inline(
     intent_id = open_sample(page, merchant)
     checkout_url = page.url
 
-    page.get_by_test_id("email").fill("reader@example.com")
+    page.get_by_test_id("link-email").fill("reader@example.com")
     fill_card(page, "4000 0000 0000 0002")
     page.get_by_test_id("pay").click()
 
@@ -154,7 +154,7 @@ def test_quickstart_checkout_completes_three_d_secure(
 ) -> None:
     intent_id = open_sample(page, merchant)
 
-    page.get_by_test_id("email").fill("reader@example.com")
+    page.get_by_test_id("link-email").fill("reader@example.com")
     fill_card(page, "4000 0025 0000 3155")
     page.get_by_test_id("pay").click()
     expect(page.get_by_text("This is a test authentication page")).to_be_visible()
@@ -170,13 +170,13 @@ def test_quickstart_checkout_wants_an_email_first(
 ) -> None:
     open_sample(page, merchant)
 
-    page.get_by_test_id("email").fill("reader@example")
+    page.get_by_test_id("link-email").fill("reader@example")
     fill_card(page, "4242 4242 4242 4242")
     page.get_by_test_id("pay").click()
 
     expect(page.get_by_test_id("payment-message")).to_have_text("Your email address is invalid.")
-    expect(page.get_by_test_id("email-error")).to_have_text("Your email address is invalid.")
-    expect(page.get_by_test_id("email")).to_have_attribute("aria-invalid", "true")
+    expect(page.get_by_test_id("link-email-error")).to_have_text("Your email address is invalid.")
+    expect(page.get_by_test_id("link-email")).to_have_attribute("aria-invalid", "true")
     assert confirm_calls == []
 
 
@@ -435,7 +435,7 @@ def test_submit_reports_incomplete_address_fields_with_a_complete_card(
     page: Page, merchant: MerchantServer, confirm_calls: list[Request]
 ) -> None:
     open_address_page(page, merchant, {"mode": "shipping"})
-    page.get_by_test_id("email").fill("ada@example.com")
+    page.get_by_test_id("link-email").fill("ada@example.com")
     page.get_by_test_id("address-name").fill("Ada Lovelace")
     fill_card(page, "4242 4242 4242 4242")
 
@@ -473,7 +473,7 @@ def test_confirm_payment_sends_the_shipping_address(
     page: Page, merchant: MerchantServer, confirm_calls: list[Request]
 ) -> None:
     open_address_page(page, merchant, {"mode": "shipping", "fields": {"phone": "always"}})
-    page.get_by_test_id("email").fill("ada@example.com")
+    page.get_by_test_id("link-email").fill("ada@example.com")
     fill_us_address(page)
     page.get_by_test_id("address-phone").fill("212 555 0100")
     fill_card(page, "4242 4242 4242 4242")
@@ -503,7 +503,7 @@ def test_confirm_payment_with_an_address_element_sets_the_payment_intents_shippi
     intent_id = open_address_page(
         page, merchant, {"mode": "shipping", "fields": {"phone": "always"}}
     )
-    page.get_by_test_id("email").fill("ada@example.com")
+    page.get_by_test_id("link-email").fill("ada@example.com")
     fill_us_address(page)
     page.get_by_test_id("address-phone").fill("212 555 0100")
     fill_card(page, "4242 4242 4242 4242")
@@ -529,7 +529,7 @@ def test_billing_address_element_fills_the_payment_methods_billing_details(
 ) -> None:
     intent_id = open_address_page(page, merchant, {"mode": "billing"})
     expect(page.get_by_test_id("postal-code")).to_be_hidden()  # the address has it
-    page.get_by_test_id("email").fill("ada@example.com")
+    page.get_by_test_id("link-email").fill("ada@example.com")
     fill_us_address(page)
     page.get_by_test_id("card-number").fill("4242 4242 4242 4242")
     page.get_by_test_id("card-expiry").fill(FUTURE_EXPIRY)
@@ -555,8 +555,8 @@ def test_address_element_works_from_the_keyboard_alone(
     page: Page, merchant: MerchantServer
 ) -> None:
     open_address_page(page, merchant, {"mode": "shipping", "allowedCountries": ["GB", "SG"]})
-    page.get_by_test_id("email").fill("ada@example.com")
-    page.get_by_test_id("email").press("Tab")
+    page.get_by_test_id("link-email").fill("ada@example.com")
+    page.get_by_test_id("link-email").press("Tab")
 
     page.keyboard.type("Ada Lovelace")
     page.keyboard.press("Tab")

@@ -8,7 +8,7 @@ class LinkAuthenticationElement extends BaseElement {
     super(group, 'linkAuthentication', options);
     this._showing = false;
     const prefix = idPrefix();
-    this._field = renderField(prefix, {key: 'email', label: 'Email', testid: 'email',
+    this._field = renderField(prefix, {key: 'email', label: 'Email', testid: 'link-email',
       type: 'email', autocomplete: 'email', inputmode: 'email'});
     this._input = this._field.control;
     this._input.setAttribute('aria-required', 'true');
