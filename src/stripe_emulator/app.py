@@ -15,7 +15,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from . import control, forms, ids, pages, params
+from . import checkout_page, control, forms, ids, pages, params
 from .core import Ctx, Emulator, public, public_json
 from .errors import (
     ApiError,
@@ -35,6 +35,7 @@ from .resources import (
     payment_intents,
     payment_methods,
     refunds,
+    shipping_rates,
     webhook_endpoints,
 )
 
@@ -47,6 +48,7 @@ ROUTES: list[Route] = [
     *events.ROUTES,
     *webhook_endpoints.ROUTES,
     *checkout_sessions.ROUTES,
+    *shipping_rates.ROUTES,
 ]
 # The fields Stripe lets `expand[]` replace by the object they name, per object type.
 EXPANDABLE: dict[str, set[str]] = {
@@ -83,6 +85,7 @@ def create_app(em: Emulator) -> Flask:
             provide_automatic_options=False,
         )
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(checkout_page.blueprint)
     app.register_blueprint(control.blueprint)
 
     @app.before_request

@@ -1,4 +1,4 @@
-"""Pages a customer sees on "Stripe": Stripe.js, the 3-D Secure page, hosted Checkout."""
+"""Pages a customer sees on "Stripe": Stripe.js, the 3-D Secure page, receipts."""
 
 from __future__ import annotations
 
@@ -11,8 +11,7 @@ from markupsafe import escape
 
 from . import currencies
 from .core import Ctx, Emulator
-from .errors import CardError, StripeError
-from .resources import checkout_sessions, payment_flow
+from .resources import payment_flow
 
 STATIC = Path(__file__).parent / "static"
 blueprint = Blueprint(
@@ -20,12 +19,14 @@ blueprint = Blueprint(
 )
 
 
-def _ctx() -> Ctx:
+def page_ctx() -> Ctx:
+    """The context of a page's work: this emulator, reached where the browser reached it."""
     em: Emulator = current_app.extensions["emulator"]
     return Ctx(em=em, base_url=request.host_url.rstrip("/"))
 
 
-def _wake(ctx: Ctx) -> None:
+def wake(ctx: Ctx) -> None:
+    """Send the events a page's work emitted now rather than at the next poll."""
     if ctx.emitted and ctx.em.dispatcher is not None:
         ctx.em.dispatcher.wake()
 
@@ -56,7 +57,7 @@ def stripe_js() -> Response:
 @blueprint.route("/_emulator/3ds/<intent>", methods=["GET", "POST"])
 def three_d_secure(intent: str) -> Any:
     """The test authentication page: Complete or Fail, then back to the return URL."""
-    ctx = _ctx()
+    ctx = page_ctx()
     pi = ctx.store.get(intent, "payment_intent")
     secret = request.values.get("client_secret", "")
     if pi is None or secret != pi["client_secret"]:
@@ -74,7 +75,7 @@ def three_d_secure(intent: str) -> Any:
         abort(400)
     with ctx.store.transaction():
         pi = payment_flow.authenticate(ctx, intent, secret, outcome == "complete")
-    _wake(ctx)
+    wake(ctx)
     target = payment_flow.return_url(pi)
     if not target:
         return f"<p>Authentication {escape(outcome)}d. You can close this window.</p>"
@@ -94,130 +95,10 @@ def three_d_secure(intent: str) -> Any:
     )
 
 
-def _session_or_404(ctx: Ctx, session_id: str) -> dict[str, Any]:
-    session = ctx.store.get(session_id, "checkout.session")
-    if session is None:
-        abort(404)
-    return session
-
-
-def _render_checkout(
-    session: dict[str, Any],
-    error: str | None = None,
-    form: dict[str, str] | None = None,
-    status: int = 200,
-) -> Any:
-    items = session["_private"]["line_items"]
-    currency = session["currency"]
-    return render_template(
-        "checkout.html",
-        session=session,
-        line_items=[
-            {
-                "name": item["description"],
-                "quantity": item["quantity"],
-                "unit_amount_display": currencies.display(item["price"]["unit_amount"], currency),
-                "amount_total_display": currencies.display(item["amount_total"], currency),
-            }
-            for item in items
-        ],
-        total_display=currencies.display(session["amount_total"], currency),
-        error=error,
-        form_action=f"/c/pay/{session['id']}",
-        cancel_url=f"/c/pay/{session['id']}/cancel" if session["cancel_url"] else None,
-        form=form or {"email": session["customer_email"] or "", "postal_code": ""},
-    ), status
-
-
-def _card_from_form(form: Any) -> dict[str, Any]:
-    """payment_method_data from the hosted page's fields, as Stripe.js would send it."""
-    expiry = form.get("card_expiry", "").replace(" ", "")
-    month, _, year = expiry.partition("/")
-    return {
-        "type": "card",
-        "card": {
-            "number": "".join(form.get("card_number", "").split()),
-            "exp_month": int(month) if month.isdigit() else 0,
-            "exp_year": int(year) if year.isdigit() else 0,
-            "cvc": form.get("card_cvc", "").strip(),
-        },
-        "billing_details": {
-            "email": form.get("email", "").strip() or None,
-            "name": form.get("cardholder_name", "").strip() or None,
-            "address": {"postal_code": form.get("postal_code", "").strip() or None},
-        },
-    }
-
-
-@blueprint.route("/c/pay/<session_id>", methods=["GET", "POST"])
-def checkout(session_id: str) -> Any:
-    """The hosted payment page of a Checkout Session."""
-    ctx = _ctx()
-    session = _session_or_404(ctx, session_id)
-    if session["status"] == "complete":
-        return redirect(checkout_sessions.success_url(session), code=303)
-    if session["status"] == "expired":
-        return _render_checkout(session, "This checkout session has expired.", status=410)
-    if request.method == "GET":
-        return _render_checkout(session)
-    entered = {
-        "email": request.form.get("email", ""),
-        "postal_code": request.form.get("postal_code", ""),
-    }
-    if "@" not in entered["email"]:
-        return _render_checkout(session, "Enter a valid email address.", entered, 400)
-    declined: CardError | None = None
-    try:
-        with ctx.store.transaction():
-            try:
-                pi = checkout_sessions.pay(ctx, session_id, _card_from_form(request.form))
-            except CardError as error:
-                declined = error
-    except StripeError as error:
-        return _render_checkout(session, error.message, entered, 400)
-    finally:
-        _wake(ctx)
-    if declined is not None:
-        return _render_checkout(session, declined.message, entered, 402)
-    if pi["status"] == "requires_action":
-        return redirect(pi["next_action"]["redirect_to_url"]["url"], code=303)
-    session = _session_or_404(ctx, session_id)
-    return redirect(checkout_sessions.success_url(session), code=303)
-
-
-@blueprint.get("/c/pay/<session_id>/return")
-def checkout_return(session_id: str) -> Any:
-    """Back from 3-D Secure: finish the session, or show the failure on the page."""
-    ctx = _ctx()
-    with ctx.store.transaction():
-        session = (
-            checkout_sessions.complete(ctx, session_id)
-            if ctx.store.get(session_id, "checkout.session")
-            else None
-        )
-    _wake(ctx)
-    if session is None:
-        abort(404)
-    if session["status"] == "complete":
-        return redirect(checkout_sessions.success_url(session), code=303)
-    pi = ctx.store.get(session["payment_intent"] or "", "payment_intent")
-    message = (pi or {}).get("last_payment_error") or {}
-    return _render_checkout(session, message.get("message", "The payment was not completed."))
-
-
-@blueprint.get("/c/pay/<session_id>/cancel")
-def checkout_cancel(session_id: str) -> Any:
-    """Back to the merchant's cancel URL; the session stays open, as on Stripe."""
-    session = _session_or_404(_ctx(), session_id)
-    if not session["cancel_url"]:
-        abort(404)
-    return redirect(session["cancel_url"], code=303)
-
-
 @blueprint.get("/_emulator/receipts/<charge_id>")
 def receipt(charge_id: str) -> Any:
     """A plain receipt for a charge, where `receipt_url` points."""
-    charge = _ctx().store.get(charge_id, "charge")
+    charge = page_ctx().store.get(charge_id, "charge")
     if charge is None:
         abort(404)
     amount = currencies.display(charge["amount_captured"] or charge["amount"], charge["currency"])

@@ -19,32 +19,22 @@ from ..params import (
     obj,
     string,
 )
-from . import Route, linked, list_object, load, payment_intents
+from . import (
+    Route,
+    checkout_line_items,
+    checkout_shipping,
+    linked,
+    list_object,
+    load,
+    payment_intents,
+    shipping,
+)
 
 MIN_LIFETIME, MAX_LIFETIME, DEFAULT_LIFETIME = 30 * 60, 24 * 3600, 24 * 3600
 
-LINE_ITEM: Spec = {
-    "price_data": obj(
-        {
-            "currency": string(3, required=True),
-            "unit_amount": integer(0, required=True),
-            "product_data": obj(
-                {
-                    "name": string(required=True),
-                    "description": string(),
-                    "images": array(string(2048), max_items=8),
-                    "metadata": metadata(),
-                },
-                required=True,
-            ),
-        },
-        required=True,
-    ),
-    "quantity": integer(1, 999_999, required=True),
-}
 CREATE: Spec = {
     "mode": enum("payment", required=True),
-    "line_items": array(obj(LINE_ITEM), max_items=100, required=True),
+    "line_items": array(obj(checkout_line_items.LINE_ITEM), max_items=100, required=True),
     "success_url": string(5000, required=True),
     "cancel_url": string(5000),
     "customer_email": string(800),
@@ -57,8 +47,11 @@ CREATE: Spec = {
             "receipt_email": string(800),
             "capture_method": enum("automatic", "automatic_async", "manual"),
             "statement_descriptor": string(22),
+            "shipping": shipping.param(),
         }
     ),
+    "shipping_address_collection": checkout_shipping.address_collection(),
+    "shipping_options": checkout_shipping.options(),
     "payment_method_types": array(enum("card")),
     "expires_at": integer(),
     "locale": string(10),
@@ -75,44 +68,6 @@ LIST: Spec = {
 LINE_ITEMS: Spec = {**LIST_SPEC}
 
 
-def _line_item(ctx: Ctx, item: dict[str, Any]) -> dict[str, Any]:
-    price_data, quantity = item["price_data"], item["quantity"]
-    product = price_data["product_data"]
-    total = price_data["unit_amount"] * quantity
-    return {
-        "id": ids.new_id("li"),
-        "object": "item",
-        "amount_discount": 0,
-        "amount_subtotal": total,
-        "amount_tax": 0,
-        "amount_total": total,
-        "currency": price_data["currency"].lower(),
-        "description": product["name"],
-        "price": {
-            "id": ids.new_id("price"),
-            "object": "price",
-            "active": False,
-            "billing_scheme": "per_unit",
-            "created": ctx.now(),
-            "currency": price_data["currency"].lower(),
-            "custom_unit_amount": None,
-            "livemode": False,
-            "lookup_key": None,
-            "metadata": {},
-            "nickname": None,
-            "product": ids.new_id("prod"),
-            "recurring": None,
-            "tax_behavior": "unspecified",
-            "tiers_mode": None,
-            "transform_quantity": None,
-            "type": "one_time",
-            "unit_amount": price_data["unit_amount"],
-            "unit_amount_decimal": str(price_data["unit_amount"]),
-        },
-        "quantity": quantity,
-    }
-
-
 def _check_url(params: dict[str, Any], name: str) -> None:
     if name not in params:
         return
@@ -127,17 +82,25 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     _check_url(params, "cancel_url")
     if not params["line_items"]:
         raise InvalidRequestError("line_items must not be empty", param="line_items")
-    line_items = [_line_item(ctx, item) for item in params["line_items"]]
+    line_items = [checkout_line_items.build(ctx, item) for item in params["line_items"]]
     currency = line_items[0]["currency"]
     if any(item["currency"] != currency for item in line_items):
         raise InvalidRequestError("All line items must have the same currency.", param="line_items")
     total = sum(item["amount_total"] for item in line_items)
-    payment_intents.check_amount(total, currency)
+    shipping_options = checkout_shipping.session_options(
+        ctx, params.get("shipping_options", []), currency
+    )
     created = ctx.now()
     expires_at = params.get("expires_at", created + DEFAULT_LIFETIME)
-    if not created + MIN_LIFETIME <= expires_at <= created + MAX_LIFETIME:
+    if expires_at < created + MIN_LIFETIME:
         raise InvalidRequestError(
-            "The `expires_at` timestamp must be between 30 minutes and 24 hours from now.",
+            "The `expires_at` timestamp must be at least 30 minutes from Checkout Session "
+            "creation.",
+            param="expires_at",
+        )
+    if expires_at > created + MAX_LIFETIME:
+        raise InvalidRequestError(
+            "The `expires_at` timestamp must be less than 24 hours from Checkout Session creation.",
             param="expires_at",
         )
     session_id = f"cs_test_{ids.random_token(58)}"
@@ -152,6 +115,7 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         "billing_address_collection": None,
         "cancel_url": params.get("cancel_url"),
         "client_reference_id": params.get("client_reference_id"),
+        "collected_information": None,
         "consent": None,
         "consent_collection": None,
         "created": created,
@@ -184,10 +148,10 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
         "phone_number_collection": {"enabled": False},
         "recovered_from": None,
         "setup_intent": None,
-        "shipping_address_collection": None,
+        "shipping_address_collection": params.get("shipping_address_collection"),
         "shipping_cost": None,
         "shipping_details": None,
-        "shipping_options": [],
+        "shipping_options": shipping_options,
         "status": "open",
         "submit_type": params.get("submit_type"),
         "subscription": None,
@@ -200,6 +164,8 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
             "payment_intent_data": params.get("payment_intent_data", {}),
         },
     }
+    checkout_shipping.choose(session, None)
+    payment_intents.check_amount(session["amount_total"], currency)
     ctx.store.put(session, tag="open")
     return session
 
@@ -276,9 +242,17 @@ def expire_due(ctx: Ctx) -> int:
 
 
 def _payment_intent_for(ctx: Ctx, session: dict[str, Any], email: str) -> dict[str, Any]:
-    """The session's PaymentIntent, made on the first attempt to pay and reused after a decline."""
+    """The session's PaymentIntent, made on the first attempt to pay and reused after a decline.
+
+    Its amount and shipping follow the buyer's latest choice of shipping.
+    """
+    shipping_details = checkout_shipping.shipping_details(session)
     if session["payment_intent"]:
-        return load(ctx, "payment_intent", session["payment_intent"], "payment_intent")
+        return payment_intents.update(
+            ctx,
+            {"amount": session["amount_total"], "shipping": shipping_details},
+            session["payment_intent"],
+        )
     data = session[PRIVATE]["payment_intent_data"]
     params: dict[str, Any] = {
         "amount": session["amount_total"],
@@ -286,6 +260,7 @@ def _payment_intent_for(ctx: Ctx, session: dict[str, Any], email: str) -> dict[s
         "payment_method_types": ["card"],
         "metadata": data.get("metadata", {}),
         "receipt_email": data.get("receipt_email") or email,
+        "shipping": shipping_details,
     }
     for name in ("description", "capture_method", "statement_descriptor"):
         if name in data:
@@ -296,7 +271,13 @@ def _payment_intent_for(ctx: Ctx, session: dict[str, Any], email: str) -> dict[s
     return pi
 
 
-def pay(ctx: Ctx, session_id: str, payment_method_data: dict[str, Any]) -> dict[str, Any]:
+def pay(
+    ctx: Ctx,
+    session_id: str,
+    payment_method_data: dict[str, Any],
+    shipping_details: dict[str, Any] | None = None,
+    shipping_rate: str | None = None,
+) -> dict[str, Any]:
     """The hosted page's payment: confirms the session's PaymentIntent with the card given.
 
     Returns the PaymentIntent; a decline raises CardError with the PaymentIntent kept for a retry.
@@ -304,6 +285,9 @@ def pay(ctx: Ctx, session_id: str, payment_method_data: dict[str, Any]) -> dict[
     session = retrieve(ctx, {}, session_id)
     if session["status"] != "open" or session["expires_at"] <= ctx.now():
         raise InvalidRequestError("This Checkout Session is no longer open.")
+    checkout_shipping.collect(session, shipping_details)
+    checkout_shipping.choose(session, shipping_rate)
+    ctx.store.put(session)
     email = payment_method_data.get("billing_details", {}).get("email") or ""
     pi = _payment_intent_for(ctx, session, email)
     return_url = f"{ctx.base_url}/c/pay/{session_id}/return"
@@ -342,6 +326,7 @@ def complete(ctx: Ctx, session_id: str) -> dict[str, Any]:
         "tax_exempt": "none",
         "tax_ids": [],
     }
+    checkout_shipping.show_collected(session)
     ctx.store.put(session, tag="complete")
     events.emit(ctx, "checkout.session.completed", session)
     return session
