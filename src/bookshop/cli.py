@@ -161,11 +161,10 @@ def worker(burst: bool) -> None:
     import signal
     import threading
 
-    from . import jobs
-    from .jobs import queue, schedule
+    from .jobs import queue, schedule, tasks
 
     with _stripe_app() as app:
-        jobs.tasks.use_app(app)
+        tasks.use_app(app)
         url = app.config["REDIS_URL"]
         if url:
             scheduler = None if burst else schedule.start_enqueuing(url)
@@ -263,6 +262,16 @@ def _database_url() -> str:
     return os.environ.get("DATABASE_URL") or settings.default_database_url(
         os.environ.get("INSTANCE_PATH") or "instance"
     )
+
+
+def _register_fulfilment() -> None:
+    from .fulfilment_cli import deliver, ship
+
+    cli.add_command(ship)
+    cli.add_command(deliver)
+
+
+_register_fulfilment()
 
 
 def prepare_process() -> None:

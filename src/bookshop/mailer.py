@@ -17,6 +17,7 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .jobs.queue import hand_to_worker
 from .models import Email, Order, utcnow
 
 log = logging.getLogger(__name__)
@@ -138,12 +139,15 @@ def send(message: EmailMessage, cfg: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Send what a request queued once it has committed (no background threads)."""
+    """Send what a request queued once it has committed: through the worker when there is a
+    job queue, otherwise right after the response is made."""
 
     @app.after_request
     def _deliver_queued(response: Response) -> Response:
         session: Session | None = g.get("db_session")
         if session is not None and session.info.pop(_QUEUED_FLAG, False):
+            if hand_to_worker(app.config.get("REDIS_URL"), "send_emails"):
+                return response  # the worker sends it; the customer does not wait on SMTP
             try:
                 deliver_pending(session)
             except Exception:  # never fail the customer's request over an email

@@ -73,7 +73,7 @@ def _after_fork(_arbiter: Arbiter, worker: Any) -> None:
     Database.dispose(app, close=False)
     payments.init_app(app)
     if not app.config.get("REDIS_URL") and not app.config.get("TESTING"):
-        from .jobs import start_in_process
+        from .jobs.schedule import start_in_process
 
         start_in_process(app)  # no queue: one of the workers runs the schedule
 

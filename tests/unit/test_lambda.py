@@ -12,6 +12,9 @@ import sys
 import pytest
 
 from bookshop import create_app
+from bookshop.database import Database
+from bookshop.extensions import db
+from bookshop.testing import clear_data
 from shop_support import HAMMING, WEBHOOK_SECRET, event, fake_stripe_settings, seed, signed
 
 HOST = "shop.example"
@@ -30,11 +33,16 @@ def handler(database_url, tmp_path, monkeypatch, fake_stripe):
     }
     for name, value in settings.items():
         monkeypatch.setenv(name, value)
-    seed(create_app({**settings, "TESTING": True}))
+    app = create_app({**settings, "TESTING": True})
+    seed(app)
     sys.modules.pop("bookshop.lambda_handler", None)
     module = importlib.import_module("bookshop.lambda_handler")
     yield module.handler
     sys.modules.pop("bookshop.lambda_handler", None)
+    with app.app_context():
+        clear_data(db.engine)
+    Database.dispose(app)
+    Database.dispose(module.app)
 
 
 def http_event(method, path, headers=None, body=b"", cookies=None, base64_body=False):

@@ -23,9 +23,10 @@ SCHEDULE: dict[str, int] = {
     "expire_orders": 60,
     "retry_refunds": 300,
     "reconcile": 3600,
+    "warn_holds": 3600,
 }
 # Jobs that also run as soon as the schedule starts (reconcile waits its hour).
-AT_START = ("send_emails", "expire_orders", "retry_refunds")
+AT_START = ("send_emails", "expire_orders", "retry_refunds", "warn_holds")
 LOCK_FILE = "jobs.lock"
 
 

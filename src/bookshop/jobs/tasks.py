@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Flask, has_app_context
 from sqlalchemy import select
 
-from .. import mailer
+from .. import mailer, orders
 from ..actions import canceling, refunding
 from ..extensions import db
 from ..models import Order, Refund, utcnow
@@ -66,13 +66,30 @@ def reconcile_recent() -> int:
     return 0
 
 
-# TODO(delivery): warn customers about card holds near expiry, once the orders domain can list
-# them; add its job here and to the schedule.
+def warn_holds() -> int:
+    """Warn staff (in the log, at WARNING) about card holds that run out soon: capture them by
+    shipping, or the money is released. Repeats each run until someone acts."""
+    running_out = orders.holds_running_out(db.session, utcnow())
+    for order in running_out:
+        capture_before = min(
+            (p.capture_before for p in order.payments if p.capture_before is not None),
+            default=None,
+        )
+        log.warning(
+            "order %s: the card hold runs out at %s; ship it (capture) or the money is released",
+            order.reference,
+            capture_before.isoformat() if capture_before else "soon",
+        )
+    db.session.commit()
+    return len(running_out)
+
+
 JOBS: dict[str, Callable[[], int]] = {
     "send_emails": send_emails,
     "expire_orders": expire_orders,
     "retry_refunds": retry_refunds,
     "reconcile": reconcile_recent,
+    "warn_holds": warn_holds,
 }
 
 
