@@ -35,11 +35,12 @@ chromium:
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; }
 
-## lint: ruff (style and common bugs) and mypy (types; strict for the money paths)
+## lint: ruff (style and common bugs), mypy (types; strict for the money paths), hadolint (Dockerfile)
 lint: $(STAMP)
 	$(PY) -m ruff check src tests bench
 	$(PY) -m ruff format --check src tests bench
 	$(PY) -m mypy
+	$(VENV)/bin/hadolint Dockerfile
 
 format: $(STAMP)
 	$(PY) -m ruff format src tests bench
