@@ -51,6 +51,8 @@ def shop_app(database_url: str, instance_path: Path, **settings: Any) -> Flask:
             "TESTING": True,
             "DATABASE_URL": database_url,
             "INSTANCE_PATH": str(instance_path),
+            # Most tests follow a payment to "paid"; capture-on-shipping tests ask for manual.
+            "CAPTURE_METHOD": "automatic",
             **settings,
         }
     )
@@ -287,6 +289,9 @@ class FakeStripe:
     canceled: list[str] = field(default_factory=list)
     refunds_by_key: dict[str, payments.Refund] = field(default_factory=dict)
     refund_status: str = "succeeded"
+    updated: list[dict[str, Any]] = field(default_factory=list)
+    captures: dict[str, payments.PaymentIntent] = field(default_factory=dict)  # by key
+    shipping: dict[str, Any] = field(default_factory=dict)  # PaymentIntent id -> shipping
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def create_payment_intent(self, **params: Any) -> payments.PaymentIntent:
@@ -303,9 +308,48 @@ class FakeStripe:
             metadata=dict(params["metadata"]),
             receipt_email=params["receipt_email"],
             client_secret=self.client_secret(pi_id),
+            capture_method=params.get("capture_method", "automatic"),
         )
         self.intents[pi_id] = intent
         return intent
+
+    def update_payment_intent(
+        self, payment_intent_id: str, amount: int, shipping: Any = None
+    ) -> payments.PaymentIntent:
+        if self.fail_with is not None:
+            raise self.fail_with
+        intent = self.intents[payment_intent_id]
+        if intent.status not in payments.PAYABLE_INTENT_STATUSES:
+            raise payments.InvalidPaymentRequest(f"cannot update a {intent.status} PaymentIntent")
+        self.updated.append({"id": payment_intent_id, "amount": amount, "shipping": shipping})
+        if shipping is not None:
+            self.shipping[payment_intent_id] = shipping
+        self.intents[payment_intent_id] = replace(intent, amount=amount)
+        return self.intents[payment_intent_id]
+
+    def capture_payment_intent(
+        self, payment_intent_id: str, amount_to_capture: int, idempotency_key: str
+    ) -> payments.PaymentIntent:
+        """Stripe's capture: once, for at most what is held; the same key replays the answer."""
+        if self.fail_with is not None:
+            raise self.fail_with
+        if idempotency_key in self.captures:
+            return self.captures[idempotency_key]
+        intent = self.intents[payment_intent_id]
+        if intent.status != "requires_capture" or amount_to_capture > intent.amount_capturable:
+            raise payments.InvalidPaymentRequest(f"cannot capture a {intent.status} PaymentIntent")
+        captured = replace(
+            intent, status="succeeded", amount_received=amount_to_capture, amount_capturable=0
+        )
+        self.intents[payment_intent_id] = self.captures[idempotency_key] = captured
+        return captured
+
+    def authorize(self, payment_intent_id: str) -> None:
+        """The customer paid a manual-capture PaymentIntent: the card is held for its amount."""
+        intent = self.intents[payment_intent_id]
+        self.intents[payment_intent_id] = replace(
+            intent, status="requires_capture", amount_capturable=intent.amount
+        )
 
     def retrieve_payment_intent(self, payment_intent_id: str) -> payments.PaymentIntent:
         self.retrieved.append(payment_intent_id)
@@ -581,8 +625,18 @@ def shop_receiving_webhooks(
 # --- Chromium ---------------------------------------------------------------------------------
 
 
+def fill_address(page: Page) -> None:
+    """Type a delivery address in Singapore into the Address Element."""
+    page.get_by_test_id("address-name").fill("Ada Reader")
+    page.get_by_test_id("address-line1").fill("1 Fusionopolis Way")
+    page.get_by_test_id("address-postal-code").fill("138632")
+    page.get_by_test_id("address-phone").fill("+65 6123 4567")
+
+
 def fill_card(page: Page, number: str = PAID_CARD) -> None:
-    """Type a card into the Payment Element."""
+    """Type a delivery address (when the checkout asks for one) and a card."""
+    if page.get_by_test_id("address-name").count():
+        fill_address(page)
     page.get_by_test_id("card-number").fill(number)
     page.get_by_test_id("card-expiry").fill(CARD_EXPIRY)
     page.get_by_test_id("card-cvc").fill("123")

@@ -43,12 +43,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mailer.init_app(app)
     browser.init_app(app)
 
-    from .views import cart, checkout, orders, shop, webhooks
+    from .views import cart, checkout, delivery, orders, shop, webhooks
 
     app.register_blueprint(shop.bp)
     app.register_blueprint(cart.bp)
     app.register_blueprint(checkout.bp)
     app.register_blueprint(orders.bp)
+    app.register_blueprint(delivery.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
     limits.apply_to_views(app)

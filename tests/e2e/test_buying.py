@@ -25,7 +25,8 @@ def open_checkout(page: Page, shop, email="reader@example.com"):
 def expect_receipt(page: Page):
     expect(page).to_have_url(re.compile(r"/checkout/complete\?"))
     expect(page.get_by_test_id("payment-result")).to_have_attribute("data-status", "succeeded")
-    expect(page.get_by_test_id("amount-received")).to_have_text("S$23.00")
+    # The book (S$23.00) and standard delivery in Singapore (S$4.00).
+    expect(page.get_by_test_id("amount-received")).to_have_text("S$27.00")
     reference = page.get_by_test_id("payment-reference").inner_text()
     assert reference.startswith("pi_")
     return reference

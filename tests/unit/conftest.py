@@ -20,6 +20,8 @@ def fake_stripe(monkeypatch: pytest.MonkeyPatch) -> FakeStripe:
     monkeypatch.setattr(payments, "retrieve_payment_intent", fake.retrieve_payment_intent)
     monkeypatch.setattr(payments, "cancel_payment_intent", fake.cancel_payment_intent)
     monkeypatch.setattr(payments, "create_refund", fake.create_refund)
+    monkeypatch.setattr(payments, "update_payment_intent", fake.update_payment_intent)
+    monkeypatch.setattr(payments, "capture_payment_intent", fake.capture_payment_intent)
     return fake
 
 

@@ -5,6 +5,7 @@ from click.testing import CliRunner
 
 from bookshop.cli import cli
 from bookshop.testing import database_kind, temporary_database
+from bookshop_dev.launcher import cli as run_cli
 
 
 @pytest.fixture
@@ -29,8 +30,8 @@ def test_migrate_then_seed_loads_the_catalog_once(fresh_database_url):
 
 def test_run_refuses_production_without_a_secret_key(tmp_path):
     result = CliRunner().invoke(
-        cli,
-        ["run", "--port", "0"],
+        run_cli,
+        ["--port", "0"],
         env={
             "BOOKSHOP_ENV": "production",
             "SECRET_KEY": "",

@@ -27,14 +27,16 @@ from .. import orders
 from ..actions import paying
 from ..browser import browser_id
 from ..extensions import db
-from ..models import utcnow
+from ..models import Order, utcnow
 from ..money import format_money
 from ..urls import external_url
+from .api import json_body, json_error
 from .cart import priced_cart, save_cart
 from .shop import book_or_404
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+DEFAULT_COUNTRY = "SG"  # the shop's home: the option preselected before an address is known
 
 PAYMENT_INTENT_ID = re.compile(r"pi_[A-Za-z0-9]{1,250}")
 CHECKOUT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -64,16 +66,16 @@ def cart_checkout() -> ResponseReturnValue:
 
 @bp.post("/payment-intent")
 def cart_payment_intent() -> ResponseReturnValue:
-    data = _json_body()
+    data = json_body()
     if data is None:
-        return _invalid(RELOAD)
+        return json_error(RELOAD)
     cart = priced_cart()
     if not cart.lines:
-        return _invalid("Your cart is empty.", "cart", 409)
+        return json_error("Your cart is empty.", "cart", 409)
     if cart.problems:
-        return _invalid(cart.problems[0], "cart", 409)
+        return json_error(cart.problems[0], "cart", 409)
     if data.get("cart_version") != cart.version:
-        return _invalid(STALE, "cart", 409)
+        return json_error(STALE, "cart", 409)
     response = _place(data, cart.line_requests())
     if response[1] == 201:
         save_cart({})  # the order now holds the books
@@ -96,18 +98,18 @@ def start(slug: str) -> str:
 @bp.post("/<slug>/payment-intent")
 def create_payment_intent(slug: str) -> ResponseReturnValue:
     book = book_or_404(slug)
-    data = _json_body()
+    data = json_body()
     if data is None:
-        return _invalid(RELOAD)
+        return json_error(RELOAD)
     try:
         quantity = orders.parse_quantity(
             data.get("quantity"), current_app.config["CART_MAX_QUANTITY"]
         )
     except orders.OrderError as exc:
-        return _invalid(exc.message, exc.field)
+        return json_error(exc.message, exc.field)
     seen = data.get("cart_version")
     if seen is not None and seen != carts.version([(book, quantity)]):
-        return _invalid(STALE.replace("in your cart ", ""), "cart", 409)
+        return json_error(STALE.replace("in your cart ", ""), "cart", 409)
     return _place(data, [orders.LineRequest(book, quantity)])
 
 
@@ -132,11 +134,16 @@ def render_checkout(
     back: tuple[str, str],
     email: str | None = None,
     checkout_id: str | None = None,
+    order: Order | None = None,
 ) -> str:
-    """The payment page: the lines and total, the Payment Element, and where to ask for a
-    PaymentIntent (a new checkout gets its own id, so a double submit finds its first order)."""
+    """The payment page: the lines and total, delivery, the Payment Element, and where to ask
+    for a PaymentIntent (a new checkout gets its own id, so a double submit finds its first
+    order)."""
+    items_amount = order.items_amount if order is not None else total
     return render_template(
         "checkout/checkout.html",
+        **page_options(items_amount, currency, order),
+        order=order,
         lines=lines,
         total=total,
         currency=currency,
@@ -154,7 +161,7 @@ def _place(data: dict[str, Any], lines: list[orders.LineRequest]) -> tuple[Any, 
         email = orders.normalise_email(data.get("email"))
         orders.price_lines(lines)  # prices come from the catalog only
     except orders.OrderError as exc:
-        return _invalid(exc.message, exc.field)
+        return json_error(exc.message, exc.field)
     checkout_id = data.get("checkout_id")
     if isinstance(checkout_id, str) and CHECKOUT_ID.fullmatch(checkout_id):
         reference = orders.reference_for(checkout_id, str(current_app.secret_key or ""))
@@ -169,27 +176,49 @@ def _place(data: dict[str, Any], lines: list[orders.LineRequest]) -> tuple[Any, 
             reference=reference,
             browser_id=browser_id(create=True),
             expires_at=expires_at,
+            capture_method=current_app.config["CAPTURE_METHOD"],
         )
     except orders.OutOfStock as exc:
-        return _invalid(exc.message, exc.field, 409)
+        return json_error(exc.message, exc.field, 409)
     except orders.OrderError as exc:
-        return _invalid(exc.message, exc.field, 409)
+        return json_error(exc.message, exc.field, 409)
     order = started.order
     return (
         jsonify(
             clientSecret=started.intent.client_secret,
             order=order.reference,
             orderUrl=url_for("orders.detail", token=order.token),
+            deliveryUrl=url_for("delivery.choose", token=order.token),
             amount=format_money(order.total_amount, order.currency),
         ),
         201,
     )
 
 
-def _json_body() -> dict[str, Any] | None:
-    data = request.get_json(silent=True)
-    return data if isinstance(data, dict) else None
-
-
-def _invalid(message: str, field: str | None = None, status: int = 400) -> tuple[Any, int]:
-    return jsonify(error={"status": status, "message": message, "field": field}), status
+def page_options(items_amount: int, currency: str, order: Order | None = None) -> dict[str, Any]:
+    """What a checkout page needs to offer delivery: every option priced for these books, the
+    countries served, and the customer's choice so far."""
+    options = []
+    countries: set[str] = set()
+    for option in orders.active_options(db.session):
+        if option.currency != currency:
+            continue
+        quote = orders.quote(option, items_amount)
+        countries |= option.country_codes
+        options.append(
+            {
+                "code": quote.code,
+                "name": quote.name,
+                "countries": ",".join(sorted(option.country_codes)),
+                "amount_text": format_money(quote.amount, currency) if quote.amount else "Free",
+                "estimate": quote.estimate,
+            }
+        )
+    address = orders.address_of(order) if order is not None else None
+    return {
+        "shipping_options": options,
+        "delivery_countries": sorted(countries),
+        "default_country": (order.ship_to_country if order else None) or DEFAULT_COUNTRY,
+        "chosen_option": order.shipping_option if order else None,
+        "saved_address": address,
+    }

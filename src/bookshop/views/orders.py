@@ -22,10 +22,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
 from .. import orders, payments
-from ..actions import canceling, paying, refunding
+from ..actions import canceling, fulfilment, paying, refunding
 from ..browser import browser_id
 from ..extensions import db
 from ..models import Order, utcnow
+from ..money import format_money
 from ..orders import OrderError, OrderStatus
 from .checkout import render_checkout
 
@@ -93,6 +94,7 @@ def pay(token: str) -> ResponseReturnValue:
         back=(f"Order {order.reference}", url_for("orders.detail", token=token)),
         email=order.email,
         checkout_id="",
+        order=order,
     )
 
 
@@ -104,7 +106,11 @@ def payment_intent(token: str) -> ResponseReturnValue:
     except OrderError as exc:
         db.session.rollback()
         return jsonify(error={"status": 409, "message": exc.message, "field": None}), 409
-    return jsonify(clientSecret=intent.client_secret, order=order.reference), 201
+    return jsonify(
+        clientSecret=intent.client_secret,
+        order=order.reference,
+        deliveryUrl=url_for("delivery.choose", token=order.token),
+    ), 201
 
 
 @bp.get("/<token>/cancel")
@@ -195,6 +201,34 @@ def refund(token: str) -> ResponseReturnValue:
     return redirect(url_for("orders.detail", token=token), 303)
 
 
+@bp.get("/<token>/cancel-books")
+def let_go_form(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    if not _facts(order)["can_let_go"]:
+        flash("These books can no longer be canceled.", "error")
+        return redirect(url_for("orders.detail", token=token), 303)
+    return render_template("orders/cancel_books.html", **_facts(order))
+
+
+@bp.post("/<token>/cancel-books")
+def let_go(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    try:
+        fulfilment.let_go_books(db.session, order, _requested_quantities(order))
+    except OrderError as exc:
+        db.session.rollback()
+        if not _facts(order)["can_let_go"]:
+            flash(exc.message, "error")
+            return redirect(url_for("orders.detail", token=token), 303)
+        return render_template("orders/cancel_books.html", error=exc.message, **_facts(order)), 400
+    if order.status == OrderStatus.CANCELED:
+        flash("Your order is canceled. Nothing was charged.", "success")
+    else:
+        total = format_money(order.total_amount, order.currency)
+        flash(f"Those books are canceled. We will charge {total} when the rest ships.", "success")
+    return redirect(url_for("orders.detail", token=token), 303)
+
+
 def _facts(order: Order) -> dict[str, object]:
     now = utcnow()
     window = current_app.config["REFUND_WINDOW_DAYS"]
@@ -205,6 +239,8 @@ def _facts(order: Order) -> dict[str, object]:
         "can_pay": order.status == OrderStatus.PENDING_PAYMENT,
         "can_cancel": order.status == OrderStatus.PENDING_PAYMENT,
         "can_refund": orders.can_request_refund(order, window, now),
+        "can_let_go": order.status == OrderStatus.AUTHORIZED
+        and order.fulfilment_status == orders.FulfilmentStatus.UNFULFILLED,
         "refund_deadline": orders.refund_deadline(order, window),
     }
 
@@ -225,7 +261,7 @@ def _requested_quantities(order: Order) -> dict[int, int] | None:
         return None
     if scope != "lines":
         raise OrderError("Please choose what to refund.")
-    line_quantities = {line.id: line.quantity for line in order.lines}
+    line_quantities = {line.id: line.kept_quantity for line in order.lines}
     quantities: dict[int, int] = {}
     for name, raw in request.form.items():
         match = QUANTITY_FIELD.fullmatch(name)

@@ -46,6 +46,14 @@ def _apply_payment_intent(
     return _described(stripe_sync.apply_payment_intent(session, intent), f"payment {intent.id}")
 
 
+def _fetch_charge_payment(session: Session, event: payments.Event) -> payments.PaymentIntent | None:
+    # A charge captured or its authorization expired: what counts is its PaymentIntent, now.
+    payment_intent_id = payments.id_of(event.object.get("payment_intent"))
+    if not payment_intent_id or not stripe_sync.is_ours(session, payment_intent_id):
+        return None
+    return payments.retrieve_payment_intent(payment_intent_id)
+
+
 @dataclass(frozen=True)
 class AfterPayment:
     """Refunds or a dispute as Stripe has them now, and the payment if the shop lags behind."""
@@ -129,6 +137,7 @@ def _intent_in(obj: Any) -> payments.PaymentIntent | None:
 
 
 _PAYMENT_INTENT = Handler(_fetch_payment_intent, _apply_payment_intent)
+_CHARGE = Handler(_fetch_charge_payment, _apply_payment_intent)
 _REFUNDS = Handler(_fetch_refunds, _apply_refunds)
 _DISPUTE = Handler(_fetch_dispute, _apply_dispute)
 _CHECKOUT = Handler(_fetch_checkout_session, _apply_checkout_session)
@@ -139,6 +148,9 @@ HANDLERS: dict[str, Handler] = {
     "payment_intent.processing": _PAYMENT_INTENT,
     "payment_intent.payment_failed": _PAYMENT_INTENT,
     "payment_intent.canceled": _PAYMENT_INTENT,
+    "payment_intent.amount_capturable_updated": _PAYMENT_INTENT,
+    "charge.captured": _CHARGE,
+    "charge.expired": _CHARGE,
     "charge.refunded": _REFUNDS,
     "refund.created": _REFUNDS,
     "refund.updated": _REFUNDS,

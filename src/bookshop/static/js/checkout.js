@@ -1,5 +1,6 @@
-// Checkout: create the order's PaymentIntent, mount Stripe's Payment Element, confirm the payment.
-// Uses only the public Stripe.js API; prices never leave the server.
+// Checkout: create the order's PaymentIntent, mount Stripe's Address and Payment Elements, let the
+// server price delivery, confirm the payment. Uses only the public Stripe.js API; the browser sends
+// ids and choices, never amounts.
 "use strict";
 
 (function () {
@@ -14,9 +15,19 @@
   const csrfToken = document.querySelector('meta[name="csrf-token"]').content;
   const GENERIC_ERROR = "Something went wrong with the payment. Please try again.";
 
+  const summaryDelivery = document.querySelector("[data-summary-delivery]");
+  const orderTotal = document.querySelector("[data-order-total]");
+  const optionsBox = form.querySelector("[data-shipping-options]");
+  const noDelivery = form.querySelector("[data-no-delivery]");
+  const countries = (form.dataset.countries || "").split(",").filter(Boolean);
+
   let stripe = null;
   let elements = null;
+  let addressElement = null;
+  let deliveryUrl = null;
+  let country = null;
   let busy = false;
+  let pending = Promise.resolve(true); // delivery updates, one at a time, in order
 
   function showError(message) {
     errorBox.textContent = message;
@@ -53,6 +64,117 @@
     }
     if (form.dataset.checkoutId) body.checkout_id = form.dataset.checkoutId;
     return body;
+  }
+
+  function optionInputs() {
+    return Array.from(optionsBox.querySelectorAll("input[name=shipping_option]"));
+  }
+
+  function chosenOption() {
+    const checked = optionsBox.querySelector("input[name=shipping_option]:checked");
+    return checked ? checked.value : null;
+  }
+
+  // Offer the options that deliver to the country; keep the customer's pick when it still does.
+  function showOptionsFor(code) {
+    let firstShown = null;
+    for (const input of optionInputs()) {
+      const label = input.closest("[data-countries]");
+      const serves = label.dataset.countries.split(",").includes(code);
+      label.hidden = !serves;
+      input.disabled = !serves;
+      if (!serves && input.checked) input.checked = false;
+      if (serves && !firstShown) firstShown = input;
+    }
+    noDelivery.hidden = Boolean(firstShown);
+    if (!chosenOption() && firstShown) firstShown.checked = true;
+  }
+
+  async function postJson(url, body) {
+    const response = await fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: {
+        "Content-Type": "application/json",
+        Accept: "application/json",
+        "X-CSRFToken": csrfToken,
+      },
+      body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    return { ok: response.ok, data };
+  }
+
+  function showTotals(data) {
+    summaryDelivery.querySelector("[data-shipping-name]").textContent = `(${data.shipping.name})`;
+    summaryDelivery.querySelector("[data-shipping-amount]").textContent = data.shipping.amountText;
+    summaryDelivery.hidden = false;
+    orderTotal.textContent = data.totalText;
+    payButton.dataset.label = `Pay ${data.totalText}`;
+    if (!busy) payButton.textContent = payButton.dataset.label;
+  }
+
+  // The server prices the choice and updates the PaymentIntent; the Payment Element then
+  // re-reads it. Returns whether the server accepted the choice.
+  function chooseDelivery(body) {
+    pending = pending.then(async () => {
+      let result;
+      try {
+        result = await postJson(deliveryUrl, body);
+      } catch (networkError) {
+        showError("We could not reach the shop. Check your connection and try again.");
+        return false;
+      }
+      if (!result.ok) {
+        showError((result.data.error && result.data.error.message) || GENERIC_ERROR);
+        return false;
+      }
+      clearError();
+      showTotals(result.data);
+      await elements.fetchUpdates();
+      return true;
+    });
+    return pending;
+  }
+
+  function onAddressChange(event) {
+    const code = event.value && event.value.address && event.value.address.country;
+    if (!code || code === country) return;
+    country = code;
+    showOptionsFor(code);
+    const option = chosenOption();
+    if (option) chooseDelivery({ option, country: code });
+  }
+
+  function onOptionChange() {
+    const option = chosenOption();
+    if (option && country) chooseDelivery({ option, country });
+  }
+
+  function savedAddress() {
+    try {
+      return form.dataset.savedAddress ? JSON.parse(form.dataset.savedAddress) : null;
+    } catch (malformed) {
+      return null;
+    }
+  }
+
+  function mountDelivery() {
+    const saved = savedAddress();
+    country = (saved && saved.address.country) || form.dataset.defaultCountry;
+    addressElement = elements.create("address", {
+      mode: "shipping",
+      allowedCountries: countries,
+      fields: { phone: "always" },
+      validation: { phone: { required: "always" } },
+      defaultValues: saved || { address: { country } },
+    });
+    addressElement.on("change", onAddressChange);
+    addressElement.mount("#address-element");
+    optionsBox.addEventListener("change", onOptionChange);
+    showOptionsFor(country);
+    const option = chosenOption();
+    if (option) chooseDelivery({ option, country });
   }
 
   async function startPayment() {
@@ -98,6 +220,7 @@
       saved.querySelector("a").href = body.orderUrl;
       saved.hidden = false;
     }
+    deliveryUrl = body.deliveryUrl;
     elements = stripe.elements({
       clientSecret: body.clientSecret,
       appearance: {
@@ -105,6 +228,7 @@
         variables: { colorPrimary: "#1f3a5f", borderRadius: "6px" },
       },
     });
+    mountDelivery();
     elements.create("payment").mount("#payment-element");
     email.readOnly = true;
     continueButton.hidden = true;
@@ -122,6 +246,14 @@
         showError(customerMessage(submitted.error));
         return;
       }
+      // The address the books go to, checked and stored by the server before any money moves.
+      const address = await addressElement.getValue();
+      const option = chosenOption();
+      if (!address.complete || !option) {
+        showError(option ? "Please complete your delivery address." : "Please choose a delivery option.");
+        return;
+      }
+      if (!(await chooseDelivery({ option, address: address.value }))) return;
       const result = await stripe.confirmPayment({
         elements,
         confirmParams: { return_url: form.dataset.returnUrl, receipt_email: email.value },
