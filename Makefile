@@ -46,10 +46,11 @@ format: $(STAMP)
 	$(PY) -m ruff format src tests bench
 	$(PY) -m ruff check --fix src tests bench
 
-## bench: the emulator's PaymentIntent creates and the shop's webhook throughput, against baselines
+## bench: the emulator's PaymentIntent creates, the shop's webhook throughput and the production server, against baselines
 bench: $(STAMP)
 	$(PY) bench/emulator_creates.py
 	$(PY) bench/webhooks.py $(if $(TEST_DATABASE_URL),--postgres $(TEST_DATABASE_URL))
+	$(PY) bench/serving.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -70,6 +70,8 @@ def options(host: str, port: int, workers: int, threads: int, log_level: str) ->
 def _after_fork(_arbiter: Arbiter, worker: Any) -> None:
     # Connections opened before the fork (migrations, webhook registration) belong to the parent.
     app: Flask = worker.app.application
+    if "DATABASE_URL" not in app.config:
+        return  # not the shop (the benchmark's baseline app)
     Database.dispose(app, close=False)
     payments.init_app(app)
     if not app.config.get("REDIS_URL") and not app.config.get("TESTING"):

@@ -1,0 +1,284 @@
+"""The production server under load, each figure beside a baseline measured in the same run.
+
+Run: .venv/bin/python bench/serving.py [--seconds 8]
+
+1. Catalog: GET / at 16 keep-alive connections, against a Flask hello-world served by the same
+   server with the same settings (`python -m bookshop serve`: gunicorn, one worker per core).
+2. Checkout: 64 shoppers, each opening the checkout page and asking for a PaymentIntent, while the
+   emulator answers PaymentIntent calls after 300 ms; payments started per second, errors.
+3. One shopper, no latency: the shop's PaymentIntent request (p50) against the same create call
+   made straight to the emulator.
+4. Memory: resident size of each server worker process after the checkout load.
+
+The load generator runs on the same cores as the server, so absolute figures are low; the ratios
+are what to compare between runs and machines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+
+from stripe_emulator import EmulatorProcess  # noqa: E402
+
+BOOK = "the-art-of-doing-science-and-engineering"
+HELLO = """
+import sys
+from flask import Flask
+from bookshop.server import run_server
+app = Flask("hello")
+app.add_url_rule("/", "hello", lambda: "Hello, World!")
+run_server(app, "127.0.0.1", int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            requests.get(url, timeout=2)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer")
+
+
+def workers_and_threads() -> tuple[int, int]:
+    return max(1, len(os.sched_getaffinity(0))), 32
+
+
+def start_shop(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bookshop", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_for(f"http://127.0.0.1:{port}/healthz")
+    return process
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=40)
+
+
+def hammer(port: int, path: str, connections: int, seconds: float) -> float:
+    """Requests per second over keep-alive connections."""
+    done = [0] * connections
+    deadline = time.monotonic() + seconds
+
+    def client(index: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while time.monotonic() < deadline:
+            conn.request("GET", path, headers={"Host": "localhost"})
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path} answered {response.status}")
+            done[index] += 1
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(connections)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(done) / (time.monotonic() - started)
+
+
+def start_payment(base: str, email: str) -> tuple[int, float]:
+    """Open the checkout page, then ask for a PaymentIntent; (status, seconds of the POST)."""
+    with requests.Session() as session:
+        page = session.get(f"{base}/checkout/{BOOK}", timeout=60)
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+        assert token is not None
+        started = time.perf_counter()
+        answer = session.post(
+            f"{base}/checkout/{BOOK}/payment-intent",
+            json={"email": email, "quantity": 1},
+            headers={"X-CSRFToken": token.group(1), "Accept": "application/json"},
+            timeout=60,
+        )
+        return answer.status_code, time.perf_counter() - started
+
+
+def shoppers(base: str, count: int, seconds: float) -> tuple[float, int]:
+    """Payments started per second by `count` shoppers, and how many failed."""
+    started_ok = [0] * count
+    failed = [0] * count
+    deadline = time.monotonic() + seconds
+
+    def shopper(index: int) -> None:
+        n = 0
+        while time.monotonic() < deadline:
+            n += 1
+            status, _ = start_payment(base, f"s{index}-{n}@example.com")
+            if status == 201:
+                started_ok[index] += 1
+            else:
+                failed[index] += 1
+
+    threads = [threading.Thread(target=shopper, args=(i,)) for i in range(count)]
+    began = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sum(started_ok) / (time.monotonic() - began), sum(failed)
+
+
+def p50(samples: list[float]) -> float:
+    return statistics.median(samples) * 1000
+
+
+def direct_creates(emulator_url: str, secret_key: str, count: int) -> list[float]:
+    times = []
+    with requests.Session() as api:
+        api.auth = (secret_key, "")
+        for i in range(count):
+            started = time.perf_counter()
+            answer = api.post(
+                f"{emulator_url}/v1/payment_intents",
+                data={
+                    "amount": 2300,
+                    "currency": "sgd",
+                    "automatic_payment_methods[enabled]": "true",
+                    "metadata[order_reference]": f"BENCH-{i}",
+                },
+                headers={"Idempotency-Key": f"bench-direct-{time.time_ns()}-{i}"},
+                timeout=30,
+            )
+            answer.raise_for_status()
+            times.append(time.perf_counter() - started)
+    return times
+
+
+def worker_rss_mb(master: int) -> list[float]:
+    """Resident memory of the server's worker processes (children of the master)."""
+    sizes = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            status = (entry / "status").read_text()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == master:
+            rss = re.search(r"VmRSS:\s+(\d+) kB", status)
+            if rss:
+                sizes.append(int(rss.group(1)) / 1024)
+    return sizes
+
+
+def timed(label: str, action: Callable[[], float]) -> float:
+    value = action()
+    print(f"  {label}: {value:,.0f}", flush=True)
+    return value
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=8)
+    args = parser.parse_args()
+    workers, threads = workers_and_threads()
+    with tempfile.TemporaryDirectory() as tmp, EmulatorProcess(Path(tmp) / "stripe.db") as stripe:
+        database = Path(tmp) / "shop.db"
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE"))},
+            "SECRET_KEY": "b" * 64,
+            "DATABASE_URL": f"sqlite:///{database}",
+            "INSTANCE_PATH": tmp,
+            "STRIPE_SECRET_KEY": stripe.secret_key,
+            "STRIPE_PUBLISHABLE_KEY": stripe.publishable_key,
+            "STRIPE_API_BASE": stripe.url,
+            "STRIPE_JS_URL": f"{stripe.url}/v3/",
+            "STRIPE_WEBHOOK_SECRET": "whsec_bench",
+            "LOG_LEVEL": "WARNING",
+            "RATE_LIMITS_ENABLED": "false",
+            "MAX_UNPAID_ORDERS": "0",
+            "MAX_UNPAID_ORDERS_PER_ADDRESS": "0",
+            "MAX_COPIES_PER_UNPAID_ORDER": "0",
+            "WEB_WORKERS": str(workers),
+            "WEB_THREADS": str(threads),
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        }
+        for command in ("migrate", "seed"):
+            subprocess.run(
+                [sys.executable, "-m", "bookshop", command],
+                env=env,
+                check=True,
+                capture_output=True,
+            )
+        with sqlite3.connect(database) as db:
+            db.execute("UPDATE books SET stock = 1000000")  # no shopper meets "sold out"
+
+        print(f"gunicorn gthread, {workers} workers × {threads} threads, 16 connections")
+        hello_port = free_port()
+        hello = subprocess.Popen(
+            [sys.executable, "-c", HELLO, str(hello_port), str(workers), str(threads)],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(f"http://127.0.0.1:{hello_port}/")
+        baseline = timed(
+            "hello-world GET / req/s", lambda: hammer(hello_port, "/", 16, args.seconds)
+        )
+        stop(hello)
+
+        port = free_port()
+        shop = start_shop(env, port)
+        base = f"http://127.0.0.1:{port}"
+        catalog = timed("catalog GET / req/s", lambda: hammer(port, "/", 16, args.seconds))
+        print(f"  catalog / hello-world: {catalog / baseline:.2f} ×")
+
+        direct = direct_creates(stripe.url, stripe.secret_key, 60)
+        through_shop = [start_payment(base, f"one{i}@example.com")[1] for i in range(60)]
+        print(
+            f"one shopper, no latency: PaymentIntent via the shop p50 {p50(through_shop):.1f} ms, "
+            f"straight to the emulator p50 {p50(direct):.1f} ms, "
+            f"added {p50(through_shop) - p50(direct):.1f} ms"
+        )
+
+        requests.post(
+            f"{stripe.url}/_emulator/faults",
+            json={"latency": [{"path": "/v1/payment_intents", "ms": 300}]},
+            timeout=5,
+        ).raise_for_status()
+        rate, failed = shoppers(base, 64, max(args.seconds, 10))
+        print(f"64 shoppers, Stripe at +300 ms: {rate:,.0f} payments started/s, {failed} errors")
+        sizes = worker_rss_mb(shop.pid)
+        print("worker RSS after load: " + ", ".join(f"{size:.0f} MB" for size in sizes))
+        stop(shop)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
