@@ -24,8 +24,8 @@ def decode(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
         if len(parts) > _MAX_DEPTH:
             raise InvalidRequestError(f"Parameter nested too deeply: {raw_key}", param=raw_key)
         _assign(root, parts, value, raw_key)
-    decoded: dict[str, Any] = _lists_from_index_dicts(root)
-    return decoded
+    # The top level stays a hash whatever its keys: `0=a&1=b` names two unknown parameters.
+    return {key: _lists_from_index_dicts(value) for key, value in root.items()}
 
 
 def _assign(node: dict[str, Any], parts: list[str], value: str, raw_key: str) -> None:

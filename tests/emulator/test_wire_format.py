@@ -346,3 +346,15 @@ def test_curl_style_request_without_content_type(fresh: RunningEmulator) -> None
     )
 
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("method", ["POST", "GET"])
+def test_numbered_top_level_keys_are_unknown_parameters_not_a_500(
+    fresh: RunningEmulator, method: str
+) -> None:
+    response = Api(fresh).request(method, "/v1/payment_intents", [("0", "a"), ("1", "b")])
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert (error["message"], error["param"]) == ("Received unknown parameter: 0", "0")
+    assert object_counts(fresh) == {}
