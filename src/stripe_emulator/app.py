@@ -60,6 +60,15 @@ EXPANDABLE: dict[str, set[str]] = {
     "checkout.session": {"payment_intent", "line_items"},
 }
 IDEMPOTENCY_TTL = 24 * 3600
+# Errors worth sending again, as Stripe-Should-Retry says: a conflict with a request in flight,
+# a rate limit, a failure on Stripe's side. Anything else would fail the same way again.
+RETRYABLE = {409, 429, 500, 502, 503}
+# Stripe's `rate_limit` error, as its error code reference words it.
+RATE_LIMITED = RateLimitError(
+    "Too many requests hit the API too quickly. We recommend an exponential backoff of your "
+    "requests.",
+    code="rate_limit",
+)
 log = logging.getLogger("stripe_emulator")
 MAX_BODY = 256 * 1024
 CORS_HEADERS = {
@@ -105,6 +114,13 @@ def create_app(em: Emulator) -> Flask:
             )
             response.headers.setdefault("Request-Id", ids.new_id("req", 14))
             response.headers["Cache-Control"] = "no-cache, no-store"
+            key = request.headers.get("Idempotency-Key")
+            if key and request.method == "POST":
+                response.headers["Idempotency-Key"] = key
+            if response.status_code >= 400:
+                response.headers.setdefault(
+                    "Stripe-Should-Retry", str(response.status_code in RETRYABLE).lower()
+                )
         return response
 
     @app.errorhandler(StripeError)
@@ -131,7 +147,9 @@ def create_app(em: Emulator) -> Flask:
     def unexpected(error: Exception) -> Response:
         # A bug, not the caller's fault: answer as Stripe does, and keep the traceback.
         log.exception("unexpected error on %s %s", request.method, request.path)
-        return _json(ApiError("An unexpected error occurred in the emulator.").body(), 500)
+        body = ApiError("An unexpected error occurred in the emulator.").body()
+        # Its transaction was rolled back, but the same request would meet the same bug.
+        return _json(body, 500, {"Stripe-Should-Retry": "false"})
 
     return app
 
@@ -148,24 +166,30 @@ def _json(
 
 
 def _inject_fault(em: Emulator) -> Response | None:
-    """Latency and injected errors configured through the control API."""
+    """Rate limiting, latency and injected errors configured through the control API."""
+    if em.faults.over_rate_limit():
+        return _json(RATE_LIMITED.body(), 429, {"Stripe-Should-Retry": "true"})
     delay = em.faults.delay_for(request.path)
     if delay:
         time.sleep(delay)
-    status = em.faults.error_for(request.method, request.path)
-    if status is None:
+    rule = em.faults.error_for(request.method, request.path)
+    if rule is None:
         return None
-    if status == "drop":
+    if rule.status == "drop":
         return _dropped_connection()
-    if status == 429:
-        error: StripeError = RateLimitError(
-            "Too many requests hit the API too quickly. We recommend an exponential backoff of "
-            "your requests.",
-            code="rate_limit",
+    retry = {"Stripe-Should-Retry": str(rule.should_retry).lower()}
+    if rule.status == 429:
+        return _json(RATE_LIMITED.body(), 429, retry)
+    if rule.status == 409:
+        key = request.headers.get("Idempotency-Key", "")
+        conflict = IdempotencyError(
+            "There is currently another in-progress request using this Idempotent Key (that "
+            "probably means you submitted twice, and the other request is still going through):"
+            f" {key}. Please try again later."
         )
-        return _json(error.body(), 429, {"Stripe-Should-Retry": "true"})
+        return _json(conflict.body(), 409, retry)
     error = ApiError("An unknown error occurred (injected by the emulator).")
-    return _json(error.body(), 500, {"Stripe-Should-Retry": "true"})
+    return _json(error.body(), 500, retry)
 
 
 def _dropped_connection() -> Response:
@@ -281,10 +305,8 @@ def _view(em: Emulator, route: Route) -> Callable[..., Response]:
             return _json(found, 200, {"Request-Id": request_id})
         status, body, replayed = _run_write(ctx, route, parsed, path_args)
         headers = {"Request-Id": request_id}
-        if ctx.idempotency_key:
-            headers["Idempotency-Key"] = ctx.idempotency_key
-            if replayed:
-                headers["Idempotent-Replayed"] = "true"
+        if replayed:
+            headers["Idempotent-Replayed"] = "true"
         if ctx.emitted and em.dispatcher is not None:
             em.dispatcher.wake()
         return Response(body, status=status, headers=headers, content_type="application/json")

@@ -3,12 +3,17 @@
 `POST /_emulator/faults` takes a JSON object with any of these keys (`DELETE` clears them all):
 
     {"latency": [{"path": "/v1/payment_intents*", "ms": 300}],          # or min_ms and max_ms
-     "errors": [{"status": 500 | 429 | "drop", "path": "*", "method": "POST",
-                 "count": 2, "fraction": 0.5}],                          # the next N, or a share
+     "errors": [{"status": 500 | 429 | 409 | "drop", "path": "*", "method": "POST",
+                 "count": 2, "fraction": 0.5,                            # the next N, or a share
+                 "should_retry": true}],                                 # Stripe-Should-Retry
      "webhooks": {"duplicate": 3, "delay_seconds": 1.5, "shuffle": true, "drop": 0.2,
                   "drop_next": 1, "paused": true, "retry_base_seconds": 0.1,
                   "timeout_seconds": 2},
-     "payments": {"settle_seconds": 3}}
+     "payments": {"settle_seconds": 3},
+     "rate_limit": {"per_second": 25}}                                  # 0: no limit
+
+`rate_limit` answers API requests beyond that many in any one second with Stripe's 429
+`rate_limit` error, as Stripe's sandbox does past 25 a second.
 
 `payments.settle_seconds` > 0 makes card payments asynchronous: a confirmation leaves the
 PaymentIntent `processing` (event payment_intent.processing) and the charge goes through, or
@@ -20,10 +25,12 @@ from __future__ import annotations
 import fnmatch
 import random
 import threading
+import time
+from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-ERROR_STATUSES = (500, 429, "drop")
+ERROR_STATUSES = (500, 429, 409, "drop")
 
 
 class FaultSpecError(ValueError):
@@ -41,13 +48,14 @@ class Latency:
 
 @dataclass
 class InjectedError:
-    """Answer matching requests with 500, 429 or a dropped connection."""
+    """Answer matching requests with 500, 429, 409 or a dropped connection."""
 
     status: int | str
     path: str = "*"
     method: str = "*"
     count: int | None = None  # the next N matching requests; None: no limit
     fraction: float = 1.0  # of matching requests, while count lasts
+    should_retry: bool = True  # the answer's Stripe-Should-Retry header
 
 
 @dataclass
@@ -72,6 +80,16 @@ class PaymentFaults:
 
 
 @dataclass
+class RateLimit:
+    """How many API requests a second are served; the rest answer 429."""
+
+    per_second: int = 0  # 0: no limit
+
+
+SANDBOX_RATE_LIMIT = 25  # requests a second, as Stripe allows in test mode
+
+
+@dataclass
 class Faults:
     """The faults in force, changed through the control API."""
 
@@ -79,24 +97,28 @@ class Faults:
     errors: list[InjectedError] = field(default_factory=list)
     webhooks: WebhookFaults = field(default_factory=WebhookFaults)
     payments: PaymentFaults = field(default_factory=PaymentFaults)
+    rate_limit: RateLimit = field(default_factory=RateLimit)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _served: deque[float] = field(default_factory=deque, repr=False)  # last second's requests
 
     def configure(self, spec: object) -> None:
         """Add latency and error rules; update webhook and payment settings (see the module doc)."""
         if not isinstance(spec, dict):
             raise FaultSpecError("expected a JSON object")
-        unknown = set(spec) - {"latency", "errors", "webhooks", "payments"}
+        unknown = set(spec) - {"latency", "errors", "webhooks", "payments", "rate_limit"}
         if unknown:
             raise FaultSpecError(f"unknown fault kinds: {', '.join(sorted(unknown))}")
         latency = [_latency(item) for item in _as_list(spec.get("latency", []))]
         errors = [_error(item) for item in _as_list(spec.get("errors", []))]
         webhooks = _webhooks(self.webhooks, spec.get("webhooks", {}))
         payments = _payments(self.payments, spec.get("payments", {}))
+        rate_limit = _rate_limit(spec["rate_limit"]) if "rate_limit" in spec else self.rate_limit
         with self._lock:
             self.latency.extend(latency)
             self.errors.extend(errors)
             self.webhooks = webhooks
             self.payments = payments
+            self.rate_limit = rate_limit
 
     def clear(self) -> None:
         """No faults at all."""
@@ -105,6 +127,8 @@ class Faults:
             self.errors.clear()
             self.webhooks = WebhookFaults()
             self.payments = PaymentFaults()
+            self.rate_limit = RateLimit()
+            self._served.clear()
 
     def describe(self) -> dict[str, Any]:
         """The faults in force, as JSON."""
@@ -113,6 +137,7 @@ class Faults:
             "errors": [asdict(item) for item in self.errors],
             "webhooks": asdict(self.webhooks),
             "payments": asdict(self.payments),
+            "rate_limit": asdict(self.rate_limit),
         }
 
     def delay_for(self, path: str) -> float:
@@ -123,8 +148,22 @@ class Faults:
                 total += random.uniform(rule.min_ms, rule.max_ms) / 1000
         return total
 
-    def error_for(self, method: str, path: str) -> int | str | None:
-        """The injected answer for this request, if any rule fires."""
+    def over_rate_limit(self) -> bool:
+        """Whether this request is one too many for the last second (refused ones do not count)."""
+        limit = self.rate_limit.per_second
+        if not limit:
+            return False
+        now = time.monotonic()
+        with self._lock:
+            while self._served and self._served[0] <= now - 1.0:
+                self._served.popleft()
+            if len(self._served) >= limit:
+                return True
+            self._served.append(now)
+            return False
+
+    def error_for(self, method: str, path: str) -> InjectedError | None:
+        """The rule whose injected answer this request gets, if any fires."""
         with self._lock:
             for rule in self.errors:
                 if rule.method not in ("*", method) or not fnmatch.fnmatchcase(path, rule.path):
@@ -135,7 +174,7 @@ class Faults:
                     continue
                 if rule.count is not None:
                     rule.count -= 1
-                return rule.status
+                return rule
         return None
 
     def drop_delivery(self) -> bool:
@@ -177,10 +216,13 @@ def _latency(item: Any) -> Latency:
 
 
 def _error(item: Any) -> InjectedError:
-    if not isinstance(item, dict) or set(item) - {"status", "path", "method", "count", "fraction"}:
-        raise FaultSpecError("errors take status, path, method, count and fraction")
+    known = {"status", "path", "method", "count", "fraction", "should_retry"}
+    if not isinstance(item, dict) or set(item) - known:
+        raise FaultSpecError("errors take status, path, method, count, fraction and should_retry")
     if item.get("status") not in ERROR_STATUSES:
-        raise FaultSpecError('status must be 500, 429 or "drop"')
+        raise FaultSpecError('status must be 500, 429, 409 or "drop"')
+    if not isinstance(item.get("should_retry", True), bool):
+        raise FaultSpecError("should_retry must be true or false")
     count = item.get("count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise FaultSpecError("count must be a whole number of at least 1")
@@ -193,6 +235,7 @@ def _error(item: Any) -> InjectedError:
         method=str(item.get("method", "*")).upper(),
         count=count,
         fraction=fraction,
+        should_retry=item.get("should_retry", True),
     )
 
 
@@ -220,6 +263,15 @@ def _webhooks(current: WebhookFaults, item: Any) -> WebhookFaults:
         values[name] = value
     values["duplicate"] = max(1, values["duplicate"])
     return WebhookFaults(**values)
+
+
+def _rate_limit(item: Any) -> RateLimit:
+    if not isinstance(item, dict) or set(item) - {"per_second"}:
+        raise FaultSpecError("rate_limit takes per_second")
+    per_second = item.get("per_second", SANDBOX_RATE_LIMIT)
+    if isinstance(per_second, bool) or not isinstance(per_second, int) or per_second < 0:
+        raise FaultSpecError("per_second must be a whole number of at least 0")
+    return RateLimit(per_second=per_second)
 
 
 def _payments(current: PaymentFaults, item: Any) -> PaymentFaults:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 import requests
 import stripe
-from emulator_support import control, object_counts, sdk, set_faults
+from emulator_support import Api, control, object_counts, sdk, set_faults
 
 from stripe_emulator import EmulatorServer, RunningEmulator
 
@@ -211,4 +211,63 @@ def test_summary_shows_keys_counts_and_faults(
     assert summary["secret_key"] == fresh.secret_key
     assert summary["publishable_key"] == fresh.publishable_key
     assert summary["objects"] == {"payment_intent": 1, "event": 1}
-    assert set(summary["faults"]) == {"latency", "errors", "webhooks", "payments"}
+    assert set(summary["faults"]) == {"latency", "errors", "webhooks", "payments", "rate_limit"}
+
+
+def test_rate_limit_answers_429_beyond_the_requests_a_second_allows(
+    fresh: RunningEmulator,
+) -> None:
+    set_faults(fresh, {"rate_limit": {"per_second": 3}})
+    api = Api(fresh)
+
+    answers = [api.get("/v1/payment_intents") for _ in range(4)]
+    control_call = control(fresh, "GET", "")  # the control API is never limited
+    time.sleep(1.05)
+    later = api.get("/v1/payment_intents")
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429]
+    error = answers[-1].json()["error"]
+    assert (error["type"], error["code"]) == ("invalid_request_error", "rate_limit")
+    assert error["message"] == (
+        "Too many requests hit the API too quickly. We recommend an exponential backoff of "
+        "your requests."
+    )
+    assert answers[-1].headers["Stripe-Should-Retry"] == "true"
+    assert control_call.status_code == 200
+    assert later.status_code == 200
+
+
+def test_the_sdk_backs_off_through_the_rate_limit(fresh: RunningEmulator) -> None:
+    set_faults(fresh, {"rate_limit": {"per_second": 2}})
+    client = sdk(fresh, retries=60)
+
+    took = timed(lambda: [create(client) for _ in range(5)])
+
+    assert object_counts(fresh)["payment_intent"] == 5
+    assert took >= 1.0
+
+
+def test_rate_limit_defaults_to_the_sandbox_limit_and_clears(fresh: RunningEmulator) -> None:
+    assert set_faults(fresh, {"rate_limit": {}})["rate_limit"] == {"per_second": 25}
+
+    control(fresh, "DELETE", "faults")
+
+    assert control(fresh, "GET", "faults").json()["rate_limit"] == {"per_second": 0}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"rate_limit": {"per_second": -1}},
+        {"rate_limit": {"per_second": "25"}},
+        {"rate_limit": {"per_second": True}},
+        {"rate_limit": {"burst": 5}},
+        {"rate_limit": 25},
+        {"errors": {"status": 500, "should_retry": "no"}},
+    ],
+)
+def test_bad_rate_limits_are_refused(fresh: RunningEmulator, spec: dict[str, Any]) -> None:
+    response = control(fresh, "POST", "faults", spec)
+
+    assert response.status_code == 400
+    assert control(fresh, "GET", "faults").json()["rate_limit"] == {"per_second": 0}
