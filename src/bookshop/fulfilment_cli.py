@@ -144,8 +144,11 @@ def _batch(path: Path) -> list[Row]:
 
 @contextmanager
 def _app() -> Iterator[Session]:
+    """The app's session for these commands; the emails they queued are sent on the way out."""
+    from . import mailer
     from .cli import _stripe_app as stripe_app
     from .extensions import db
 
     with stripe_app():
         yield db.session
+        mailer.deliver_pending(db.session)

@@ -31,12 +31,15 @@ def choose_delivery(session: Session, order: Order, data: Mapping[str, Any]) -> 
     total = order.items_amount + chosen.amount
     session.commit()  # no transaction stays open across the call to Stripe
     try:
-        payments.update_payment_intent(payment.payment_intent_id, total, shipping_of(address))
+        intent = payments.update_payment_intent(
+            payment.payment_intent_id, total, shipping_of(address)
+        )
     except payments.InvalidPaymentRequest as exc:
         log.warning("order %s: delivery not applied at Stripe: %s", order.reference, exc)
         raise OrderError("This order can no longer be changed.") from None
     orders.lock_order(session, order)
     chosen = orders.delivery_chosen(session, order, data.get("option"), country, address)
+    orders.payment_mirrored(payment, intent)
     session.commit()
     if order.total_amount != total:
         # Another tab chose differently at the same moment: Stripe follows the order.

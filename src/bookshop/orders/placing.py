@@ -155,6 +155,7 @@ def payment_mirrored(payment: Payment, intent: PaymentIntent) -> bool:
         log.info("payment %s is %s; %s is out of date", intent.id, payment.status, intent.status)
         return False
     payment.status = intent.status
+    payment.amount = intent.amount  # changes while unpaid (delivery chosen)
     payment.amount_received = intent.amount_received
     payment.amount_capturable = intent.amount_capturable
     if intent.capture_before is not None:
