@@ -145,6 +145,9 @@ class Payment(Base):
     # An authorization: what can still be captured, and until when (the card's hold runs out).
     amount_capturable: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     capture_before: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    # Set when Stripe reports money that does not match the order (short, foreign currency):
+    # the payment is then not counted as paid, and staff see why.
+    problem: Mapped[str | None] = mapped_column(String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
