@@ -15,7 +15,7 @@ from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.wrappers import Response as BaseResponse
 
-from . import checkout_page, control, forms, ids, pages, params
+from . import checkout_page, control, expansion, forms, ids, pages, params
 from .core import Ctx, Emulator, public, public_json
 from .errors import (
     ApiError,
@@ -50,15 +50,6 @@ ROUTES: list[Route] = [
     *checkout_sessions.ROUTES,
     *shipping_rates.ROUTES,
 ]
-# The fields Stripe lets `expand[]` replace by the object they name, per object type.
-EXPANDABLE: dict[str, set[str]] = {
-    "list": {"data"},
-    "payment_intent": {"latest_charge", "payment_method"},
-    "charge": {"payment_intent"},
-    "refund": {"charge", "payment_intent"},
-    "dispute": {"charge", "payment_intent"},
-    "checkout.session": {"payment_intent", "line_items"},
-}
 IDEMPOTENCY_TTL = 24 * 3600
 # Errors worth sending again, as Stripe-Should-Retry says: a conflict with a request in flight,
 # a rate limit, a failure on Stripe's side. Anything else would fail the same way again.
@@ -301,7 +292,9 @@ def _view(em: Emulator, route: Route) -> Callable[..., Response]:
             idempotency_key=request.headers.get("Idempotency-Key"),
         )
         if route.method == "GET":
-            found = _present(ctx, route.handler(ctx, parsed, **path_args), parsed)
+            found = expansion.present(
+                ctx, route.handler(ctx, parsed, **path_args), parsed.get("expand", [])
+            )
             return _json(found, 200, {"Request-Id": request_id})
         status, body, replayed = _run_write(ctx, route, parsed, path_args)
         headers = {"Request-Id": request_id}
@@ -345,7 +338,7 @@ def _run_write(
         try:
             result = route.handler(ctx, parsed, **path_args)
             if parsed.get("expand"):
-                status, body = 200, json.dumps(_present(ctx, result, parsed))
+                status, body = 200, json.dumps(expansion.present(ctx, result, parsed["expand"]))
             else:
                 status, body = 200, public_json(result)
         except CardError as error:
@@ -370,33 +363,3 @@ def _run_write(
                 ),
             )
     return status, body, False
-
-
-def _present(ctx: Ctx, result: dict[str, Any], parsed: dict[str, Any]) -> dict[str, Any]:
-    """Hide private fields and apply `expand[]`."""
-    result = public(result)
-    for path in parsed.get("expand", []):
-        _expand(ctx, result, path.split("."), path)
-    return result
-
-
-def _expand(ctx: Ctx, node: Any, parts: list[str], path: str) -> None:
-    if isinstance(node, list):
-        for item in node:
-            _expand(ctx, item, parts, path)
-        return
-    head, rest = parts[0], parts[1:]
-    if (
-        not isinstance(node, dict)
-        or head not in node
-        or head not in EXPANDABLE.get(node.get("object", ""), ())
-    ):
-        raise InvalidRequestError(f"This property cannot be expanded ({path}).", param="expand")
-    value = node[head]
-    if isinstance(value, str):
-        found = ctx.store.get(value)
-        if found is None:
-            raise InvalidRequestError(f"This property cannot be expanded ({path}).", param="expand")
-        node[head] = value = public(found)
-    if rest and value is not None:
-        _expand(ctx, value, rest, path)

@@ -171,11 +171,8 @@ def create(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
 
 
 def retrieve(ctx: Ctx, params: dict[str, Any], session: str) -> dict[str, Any]:
-    """GET /v1/checkout/sessions/{id}; `expand[]=line_items` adds the first page of items."""
-    found = load(ctx, "checkout.session", session, "checkout.session", "session")
-    if "line_items" in params.get("expand", []):
-        found["line_items"] = line_items(ctx, {}, session)
-    return found
+    """GET /v1/checkout/sessions/{id}."""
+    return load(ctx, "checkout.session", session, "checkout.session", "session")
 
 
 def list_sessions(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
