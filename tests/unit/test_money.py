@@ -72,3 +72,55 @@ def test_zero_decimal_currencies_have_no_minor_digits():
     assert decimal_places("krw") == 0
     assert decimal_places("sgd") == 2
     assert from_minor_units(1500, "jpy") == Decimal("1500")
+
+
+@pytest.mark.parametrize(
+    ("minor", "currency", "shown"),
+    [
+        (0, "sgd", "S$0.00"),
+        (-1, "sgd", "-S$0.01"),
+        (0, "jpy", "¥0"),
+        (-1500, "chf", "-15.00 CHF"),
+        (1000, " SGD ", "S$10.00"),
+    ],
+)
+def test_zero_is_never_shown_as_negative_and_only_negatives_get_a_minus(minor, currency, shown):
+    assert format_money(minor, currency) == shown
+
+
+@pytest.mark.parametrize(
+    ("amount", "currency", "message"),
+    [
+        ("abc", "sgd", "not an amount: 'abc'"),
+        ("NaN", "sgd", "not an amount: 'NaN'"),
+        ("23.001", "sgd", "23.001 has too many decimals for SGD"),
+        ("1.5", "jpy", "1.5 has too many decimals for JPY"),
+    ],
+)
+def test_refused_amounts_say_why(amount, currency, message):
+    with pytest.raises(MoneyError) as refused:
+        to_minor_units(amount, currency)
+    assert str(refused.value) == message
+
+
+@pytest.mark.parametrize(
+    ("currency", "places", "minor", "amount"),
+    [
+        ("kwd", 3, 1235, Decimal("1.235")),
+        ("sgd", 2, 5, Decimal("0.05")),
+        ("jpy", 0, 7, Decimal("7")),
+    ],
+)
+def test_display_amounts_carry_exactly_the_currencys_decimals(currency, places, minor, amount):
+    shown = from_minor_units(minor, currency)
+    assert (decimal_places(currency), shown, shown.as_tuple().exponent) == (
+        places,
+        amount,
+        -places,
+    )
+
+
+def test_an_unknown_currency_code_is_named_in_the_error():
+    with pytest.raises(MoneyError) as refused:
+        format_money(100, "euro")
+    assert str(refused.value) == "not a currency code: 'euro'"
