@@ -327,6 +327,16 @@ class FakeStripe:
         self.intents[payment_intent_id] = replace(intent, amount=amount)
         return self.intents[payment_intent_id]
 
+    def update_receipt_email(self, payment_intent_id: str, email: str) -> payments.PaymentIntent:
+        """Stripe's update of where an unpaid PaymentIntent's receipt goes."""
+        if self.fail_with is not None:
+            raise self.fail_with
+        intent = self.intents[payment_intent_id]
+        if intent.status not in payments.PAYABLE_INTENT_STATUSES:
+            raise payments.InvalidPaymentRequest(f"cannot update a {intent.status} PaymentIntent")
+        self.intents[payment_intent_id] = replace(intent, receipt_email=email)
+        return self.intents[payment_intent_id]
+
     def capture_payment_intent(
         self, payment_intent_id: str, amount_to_capture: int, idempotency_key: str
     ) -> payments.PaymentIntent:

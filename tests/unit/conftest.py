@@ -22,6 +22,7 @@ def fake_stripe(monkeypatch: pytest.MonkeyPatch) -> FakeStripe:
     monkeypatch.setattr(payments, "create_refund", fake.create_refund)
     monkeypatch.setattr(payments, "update_payment_intent", fake.update_payment_intent)
     monkeypatch.setattr(payments, "capture_payment_intent", fake.capture_payment_intent)
+    monkeypatch.setattr(payments, "update_receipt_email", fake.update_receipt_email)
     return fake
 
 

@@ -9,7 +9,7 @@ from bookshop import cart as carts
 from bookshop.models import Order
 from bookshop.orders import OrderError
 from bookshop.testing import csrf_token, csrf_token_in
-from shop_support import HAMMING, PUBLIC, book, count, form_post
+from shop_support import HAMMING, PUBLIC, book, count, form_post, pay_with_fake
 
 
 def post(client, action, **form):
@@ -207,7 +207,7 @@ def test_an_empty_cart_cannot_check_out(client, session, fake_stripe):
     assert fake_stripe.created == [] and count(session, Order) == 0
 
 
-def test_the_cart_becomes_an_order_with_lines_and_is_emptied(client, session, fake_stripe):
+def test_the_cart_becomes_an_order_and_stays_until_it_is_paid(client, session, fake_stripe):
     post(client, "add", book=HAMMING, quantity="2")
     post(client, "add", book=PUBLIC)
     html = checkout_page(client).get_data(as_text=True)
@@ -224,8 +224,66 @@ def test_the_cart_becomes_an_order_with_lines_and_is_emptied(client, session, fa
     ]
     assert response.json["orderUrl"] == f"/orders/{order.token}"
     assert order.browser_id and order.expires_at
-    assert cart_of(client) == {}
+    assert cart_of(client) == {book(session, HAMMING).id: 2, book(session, PUBLIC).id: 1}
     assert (book(session, HAMMING).stock, book(session, PUBLIC).stock) == (23, 24)
+
+    pay_with_fake(client, session, fake_stripe)
+
+    assert cart_of(client) == {}
+
+
+def test_going_back_to_checkout_with_the_same_cart_continues_the_order(
+    client, session, fake_stripe
+):
+    post(client, "add", book=HAMMING)
+    first = start(client, checkout_page(client).get_data(as_text=True))
+
+    again = checkout_page(client).get_data(as_text=True)  # Back, or a reload
+    assert 'value="reader@example.com"' in again
+    second = start(client, again, email="fixed@example.com")
+
+    assert second.status_code == 201 and second.json["order"] == first.json["order"]
+    order = session.scalars(select(Order)).one()
+    assert order.email == "fixed@example.com"
+    assert fake_stripe.intents[order.payments[0].payment_intent_id].receipt_email == (
+        "fixed@example.com"
+    )
+    assert len(fake_stripe.created) == 1 and book(session, HAMMING).stock == 24
+
+
+def test_a_changed_cart_gets_an_order_of_its_own(client, session, fake_stripe):
+    post(client, "add", book=HAMMING)
+    first = start(client, checkout_page(client).get_data(as_text=True))
+    post(client, "add", book=PUBLIC)
+
+    second = start(client, checkout_page(client).get_data(as_text=True))
+
+    assert second.json["order"] != first.json["order"]
+    assert count(session, Order) == 2
+
+
+def test_the_email_can_be_changed_until_paying(client, session, fake_stripe):
+    post(client, "add", book=HAMMING)
+    html = checkout_page(client).get_data(as_text=True)
+    started = start(client, html).json
+    headers = {"X-CSRFToken": csrf_token_in(html), "Accept": "application/json"}
+
+    bad = client.post(started["emailUrl"], json={"email": "not-an-email"}, headers=headers)
+    changed = client.post(started["emailUrl"], json={"email": " new@example.com "}, headers=headers)
+
+    assert bad.status_code == 400 and bad.json["error"]["field"] == "email"
+    assert changed.status_code == 200 and changed.json == {"email": "new@example.com"}
+    order = session.scalars(select(Order)).one()
+    session.refresh(order)
+    assert order.email == "new@example.com"
+    assert fake_stripe.intents[order.payments[0].payment_intent_id].receipt_email == (
+        "new@example.com"
+    )
+    pay_with_fake(client, session, fake_stripe)
+    late = client.post(started["emailUrl"], json={"email": "late@example.com"}, headers=headers)
+    assert late.status_code == 409
+    session.refresh(order)
+    assert order.email == "new@example.com"
 
 
 def test_a_price_change_after_the_page_was_shown_is_refused(client, session, fake_stripe):

@@ -189,10 +189,15 @@ def test_redirect_status_never_makes_a_payment_paid(client, csrf_headers, fake_s
         "?payment_intent=pi_unknown123&payment_intent_client_secret=x",
     ],
 )
-def test_a_missing_malformed_or_unknown_payment_id_gets_the_404_page(client, fake_stripe, query):
+def test_a_missing_malformed_or_unknown_payment_id_says_so_and_links_to_my_orders(
+    client, fake_stripe, query
+):
     response = client.get("/checkout/complete" + query)
     assert response.status_code == 404
-    assert 'data-testid="error-page"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'data-testid="unknown-return"' in html
+    assert "We could not find that payment" in html
+    assert 'href="/orders" data-testid="my-orders-button"' in html
     assert fake_stripe.retrieved == []  # nothing we do not know reaches Stripe
 
 

@@ -62,7 +62,7 @@ def place_and_start_payment(
             raise error
     existing = orders.find_order_by_reference(session, reference)
     if existing is not None:
-        return _already_placed(session, existing, browser_id)
+        return _already_placed(session, existing, browser_id, email)
     session.rollback()  # end the read transaction: nothing is held across the network call
 
     intent = _create_intent(reference, lines, total, currency, email, 1, capture_method)
@@ -88,7 +88,7 @@ def place_and_start_payment(
         existing = orders.find_order_by_reference(session, reference)
         if existing is None:
             raise
-        return _already_placed(session, existing, browser_id)
+        return _already_placed(session, existing, browser_id, email)
     log.info("order %s placed: %s %s, payment %s", reference, total, currency, intent.id)
     return Started(order, intent)
 
@@ -187,10 +187,53 @@ def _create_intent(
     )
 
 
-def _already_placed(session: Session, order: Order, browser_id: str | None) -> Started:
+def change_email(session: Session, order: Order, email: object) -> None:
+    """The customer corrected the email before paying: the PaymentIntent's receipt_email first,
+    then the order; OrderError (nothing changed) once the order is no longer waiting for payment."""
+    address = orders.normalise_email(email)
+    if address == order.email:
+        return
+    current = order.payments[-1] if order.payments else None
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise OrderError(_not_payable_message(order))
+    session.commit()  # no transaction stays open across the call to Stripe
+    if current is not None and current.status in PAYABLE_INTENT_STATUSES:
+        try:
+            payments.update_receipt_email(current.payment_intent_id, address)
+        except payments.InvalidPaymentRequest as exc:
+            log.warning("order %s: email not changed at Stripe: %s", order.reference, exc)
+            raise OrderError("This order can no longer be changed.") from None
+    orders.lock_order(session, order)
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        session.rollback()
+        raise OrderError(_not_payable_message(order))
+    order.email = address
+    session.commit()
+    log.info("order %s: receipt email changed", order.reference)
+
+
+def check_payment(session: Session, order: Order) -> Order:
+    """Read the order's latest PaymentIntent from Stripe and apply it (after a decline shown on
+    the checkout page, so the order's timeline has the attempt without waiting for a webhook)."""
+    current = order.payments[-1] if order.payments else None
+    session.commit()
+    if current is None:
+        return order
+    intent = payments.retrieve_payment_intent(current.payment_intent_id)
+    orders.payment_updated(session, current, intent)
+    session.commit()
+    return order
+
+
+def _already_placed(
+    session: Session, order: Order, browser_id: str | None, email: str | None = None
+) -> Started:
     if order.browser_id != browser_id:
         raise OrderError("Please reload the page and try again.")
-    return Started(order, resume_payment(session, order))
+    intent = resume_payment(session, order)
+    if email is not None and email != order.email:
+        change_email(session, order, email)  # a reload with the email corrected
+    return Started(order, intent)
 
 
 def _cancel_quietly(payment_intent_id: str) -> None:

@@ -49,6 +49,7 @@ from .stripe_api import (
     retrieve_refund,
     translate,
     update_payment_intent,
+    update_receipt_email,
     verify_webhook,
 )
 
@@ -96,5 +97,6 @@ __all__ = [
     "retrieve_refund",
     "translate",
     "update_payment_intent",
+    "update_receipt_email",
     "verify_webhook",
 ]

@@ -136,6 +136,13 @@ def update_payment_intent(
     return _payment_intent(intent)
 
 
+def update_receipt_email(payment_intent_id: str, email: str) -> PaymentIntent:
+    """Send an unpaid PaymentIntent's receipt to another address (the customer corrected it)."""
+    with _translated_errors():
+        intent = _client().v1.payment_intents.update(payment_intent_id, {"receipt_email": email})
+    return _payment_intent(intent)
+
+
 def capture_payment_intent(
     payment_intent_id: str, amount_to_capture: int, idempotency_key: str
 ) -> PaymentIntent:

@@ -20,10 +20,12 @@ from sqlalchemy import select
 from .. import cart as carts
 from ..catalog import find_book
 from ..extensions import db
-from ..models import Book
-from ..orders import OrderError
+from ..models import Book, Order
+from ..orders import OrderError, find_order_by_reference
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
+CART_ORDER_KEY = "cart_order"  # the reference of the order placed from the cart, until it is paid
+PAID_ENOUGH = {"paid", "authorized", "processing"}  # the order is on its way: the cart can go
 
 
 def current_cart() -> carts.Cart:
@@ -53,8 +55,24 @@ def _cart_count() -> dict[str, Any]:
     return {"cart_count": carts.count(session.get(carts.SESSION_KEY))}
 
 
+def forget_paid_cart(order: Order | None = None) -> None:
+    """Empty the cart once the order placed from it is paid (or its card authorized): until then
+    the books stay in the cart, so Back or a closed tab loses nothing."""
+    reference = session.get(CART_ORDER_KEY)
+    if not isinstance(reference, str):
+        return
+    if order is None or order.reference != reference:
+        order = find_order_by_reference(db.session, reference)
+    if order is None:
+        session.pop(CART_ORDER_KEY, None)
+    elif order.status in PAID_ENOUGH:
+        save_cart({})
+        session.pop(CART_ORDER_KEY, None)
+
+
 @bp.get("")
 def show() -> str:
+    forget_paid_cart()
     return render_template("cart/cart.html", cart=priced_cart())
 
 

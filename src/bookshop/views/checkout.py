@@ -11,13 +11,13 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    abort,
     current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
+    session,
     url_for,
 )
 from flask.typing import ResponseReturnValue
@@ -31,7 +31,7 @@ from ..models import Order, utcnow
 from ..money import format_money
 from ..urls import external_url
 from .api import json_body, json_error
-from .cart import priced_cart, save_cart
+from .cart import CART_ORDER_KEY, forget_paid_cart, priced_cart
 from .shop import book_or_404
 
 log = logging.getLogger(__name__)
@@ -40,12 +40,15 @@ DEFAULT_COUNTRY = "SG"  # the shop's home: the option preselected before an addr
 
 PAYMENT_INTENT_ID = re.compile(r"pi_[A-Za-z0-9]{1,250}")
 CHECKOUT_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
+CHECKOUTS_KEY = "checkouts"  # cart version -> checkout id, so a reload finds its order
+REMEMBERED_CHECKOUTS = 4
 RELOAD = "Please reload the page and try again."
 STALE = "The prices or books in your cart changed since this page was loaded. Please check them."
 
 
 @bp.get("")
 def cart_checkout() -> ResponseReturnValue:
+    forget_paid_cart()
     cart = priced_cart()
     if not cart.lines:
         flash("Your cart is empty.", "error")
@@ -54,6 +57,7 @@ def cart_checkout() -> ResponseReturnValue:
         for problem in cart.problems:
             flash(problem, "error")
         return redirect(url_for("cart.show"), 303)
+    checkout_id, pending = remembered_checkout(cart.version)
     return render_checkout(
         lines=[(line.book, line.quantity, line.amount) for line in cart.lines],
         total=cart.total,
@@ -61,6 +65,8 @@ def cart_checkout() -> ResponseReturnValue:
         intent_url=url_for("checkout.cart_payment_intent"),
         version=cart.version,
         back=("Cart", url_for("cart.show")),
+        email=pending.email if pending else None,
+        checkout_id=checkout_id,
     )
 
 
@@ -78,20 +84,25 @@ def cart_payment_intent() -> ResponseReturnValue:
         return json_error(STALE, "cart", 409)
     response = _place(data, cart.line_requests())
     if response[1] == 201:
-        save_cart({})  # the order now holds the books
+        # The cart stays until this order is paid (the return page empties it then).
+        session[CART_ORDER_KEY] = response[0].json["order"]
     return response
 
 
 @bp.get("/<slug>")
 def start(slug: str) -> str:
     book = book_or_404(slug)
+    version = carts.version([(book, 1)])
+    checkout_id, pending = remembered_checkout(version)
     return render_checkout(
         lines=[(book, 1, book.price_amount)],
         total=book.price_amount,
         currency=book.currency,
         intent_url=url_for("checkout.create_payment_intent", slug=book.slug),
-        version=carts.version([(book, 1)]),
+        version=version,
         back=(book.title, url_for("shop.book", slug=book.slug)),
+        email=pending.email if pending else None,
+        checkout_id=checkout_id,
     )
 
 
@@ -114,15 +125,46 @@ def create_payment_intent(slug: str) -> ResponseReturnValue:
 
 
 @bp.get("/complete")
-def complete() -> str:
+def complete() -> ResponseReturnValue:
     payment_intent_id = request.args.get("payment_intent", "")
     client_secret = request.args.get("payment_intent_client_secret", "")
-    if not PAYMENT_INTENT_ID.fullmatch(payment_intent_id):
-        abort(404)
-    returned = paying.payment_returned(db.session, payment_intent_id, client_secret)
+    returned = None
+    if PAYMENT_INTENT_ID.fullmatch(payment_intent_id) and client_secret:
+        returned = paying.payment_returned(db.session, payment_intent_id, client_secret)
     if returned is None:
-        abort(404)
-    return render_template("checkout/complete.html", intent=returned.intent, order=returned.order)
+        # A bookmarked, shortened or edited link: say so, and where the orders are.
+        return render_template("checkout/unknown_return.html"), 404
+    order = returned.order
+    if session.get(CART_ORDER_KEY) == order.reference:
+        forget_paid_cart(order)
+    return render_template("checkout/complete.html", intent=returned.intent, order=order)
+
+
+def remembered_checkout(version: str) -> tuple[str, Order | None]:
+    """The checkout id this browser used for these books at these prices, and its order while it
+    still waits for payment: a reload or a return to checkout continues that order instead of
+    placing another. A new id when there is none, or its order is paid, canceled or expired."""
+    remembered = session.get(CHECKOUTS_KEY)
+    checkouts = dict(remembered) if isinstance(remembered, dict) else {}
+    checkout_id = checkouts.get(version)
+    pending = None
+    if isinstance(checkout_id, str) and CHECKOUT_ID.fullmatch(checkout_id):
+        reference = orders.reference_for(checkout_id, str(current_app.secret_key or ""))
+        found = orders.find_order_by_reference(db.session, reference)
+        if found is not None and found.status == orders.OrderStatus.PENDING_PAYMENT:
+            if found.expires_at is None or found.expires_at > utcnow():
+                pending = found
+        if found is not None and pending is None:
+            checkout_id = None
+    else:
+        checkout_id = None
+    if checkout_id is None:
+        checkout_id = secrets.token_urlsafe(18)
+        # A few at most: the session cookie stays small.
+        checkouts = dict(list(checkouts.items())[-(REMEMBERED_CHECKOUTS - 1) :])
+        checkouts[version] = checkout_id
+        session[CHECKOUTS_KEY] = checkouts
+    return checkout_id, pending
 
 
 def render_checkout(
@@ -189,6 +231,9 @@ def _place(data: dict[str, Any], lines: list[orders.LineRequest]) -> tuple[Any, 
             order=order.reference,
             orderUrl=url_for("orders.detail", token=order.token),
             deliveryUrl=url_for("delivery.choose", token=order.token),
+            emailUrl=url_for("orders.change_email", token=order.token),
+            checkUrl=url_for("orders.check_payment", token=order.token),
+            email=order.email,
             amount=format_money(order.total_amount, order.currency),
         ),
         201,

@@ -28,6 +28,7 @@ from ..extensions import db
 from ..models import Order, utcnow
 from ..money import format_money
 from ..orders import OrderError, OrderStatus
+from .api import json_body, json_error
 from .checkout import render_checkout
 
 log = logging.getLogger(__name__)
@@ -110,7 +111,31 @@ def payment_intent(token: str) -> ResponseReturnValue:
         clientSecret=intent.client_secret,
         order=order.reference,
         deliveryUrl=url_for("delivery.choose", token=order.token),
+        emailUrl=url_for("orders.change_email", token=order.token),
+        checkUrl=url_for("orders.check_payment", token=order.token),
+        email=order.email,
     ), 201
+
+
+@bp.post("/<token>/email")
+def change_email(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    data = json_body()
+    if data is None:
+        return json_error("Please reload the page and try again.")
+    try:
+        paying.change_email(db.session, order, data.get("email"))
+    except OrderError as exc:
+        db.session.rollback()
+        return json_error(exc.message, exc.field, 400 if exc.field else 409)
+    return jsonify(email=order.email)
+
+
+@bp.post("/<token>/payment-check")
+def check_payment(token: str) -> ResponseReturnValue:
+    order = order_or_404(token)
+    paying.check_payment(db.session, order)
+    return jsonify(status=order.status)
 
 
 @bp.get("/<token>/cancel")

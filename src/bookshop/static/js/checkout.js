@@ -25,6 +25,9 @@
   let elements = null;
   let addressElement = null;
   let deliveryUrl = null;
+  let emailUrl = null;
+  let checkUrl = null;
+  let savedEmail = null; // the address the order has now
   let country = null;
   let busy = false;
   let pending = Promise.resolve(true); // delivery updates, one at a time, in order
@@ -221,6 +224,9 @@
       saved.hidden = false;
     }
     deliveryUrl = body.deliveryUrl;
+    emailUrl = body.emailUrl;
+    checkUrl = body.checkUrl;
+    savedEmail = body.email || email.value.trim();
     elements = stripe.elements({
       clientSecret: body.clientSecret,
       appearance: {
@@ -230,17 +236,52 @@
     });
     mountDelivery();
     elements.create("payment").mount("#payment-element");
-    email.readOnly = true;
     continueButton.hidden = true;
     setBusy(continueButton, false);
     paymentStep.hidden = false;
     payButton.disabled = false;
   }
 
+  // A corrected email goes to the order (and Stripe's receipt) before any money moves.
+  async function saveEmail() {
+    const wanted = email.value.trim();
+    if (!emailUrl || wanted === savedEmail) return true;
+    if (!email.checkValidity()) {
+      email.setAttribute("aria-invalid", "true");
+      showError("Please enter a valid email address.");
+      email.focus();
+      return false;
+    }
+    let result;
+    try {
+      result = await postJson(emailUrl, { email: wanted });
+    } catch (networkError) {
+      showError("We could not reach the shop. Check your connection and try again.");
+      return false;
+    }
+    if (!result.ok) {
+      const error = result.data.error || {};
+      if (error.field === "email") {
+        email.setAttribute("aria-invalid", "true");
+        email.focus();
+      }
+      showError(error.message || GENERIC_ERROR);
+      return false;
+    }
+    savedEmail = result.data.email;
+    return true;
+  }
+
+  // The shop reads the attempt back from Stripe, so the order's page shows it.
+  function reportAttempt() {
+    if (checkUrl) postJson(checkUrl, {}).catch(() => {});
+  }
+
   async function pay() {
     setBusy(payButton, true, "Paying…");
     let redirecting = false;
     try {
+      if (!(await saveEmail())) return;
       const submitted = await elements.submit();
       if (submitted.error) {
         showError(customerMessage(submitted.error));
@@ -256,13 +297,14 @@
       if (!(await chooseDelivery({ option, address: address.value }))) return;
       const result = await stripe.confirmPayment({
         elements,
-        confirmParams: { return_url: form.dataset.returnUrl, receipt_email: email.value },
+        confirmParams: { return_url: form.dataset.returnUrl, receipt_email: savedEmail },
       });
       if (!result || !result.error) {
         redirecting = true; // the browser is on its way to return_url
         return;
       }
       showError(customerMessage(result.error));
+      if (result.error.type === "card_error") reportAttempt();
     } catch (unexpected) {
       showError(GENERIC_ERROR);
     } finally {
