@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_STRIPE_JS_URL = "https://js.stripe.com/v3/"
 
@@ -63,6 +64,7 @@ ENV_SETTINGS = (
     "CART_MAX_QUANTITY",
     "CAPTURE_METHOD",
     "SHOP_URL",
+    "SHOP_TIME_ZONE",
     "MAIL_FROM",
     "OUTBOX_DIR",
     "SMTP_HOST",
@@ -146,6 +148,14 @@ def _orders_and_mail(cfg: dict[str, Any]) -> None:
     if capture not in CAPTURE_METHODS:
         raise ConfigError(f"CAPTURE_METHOD must be manual or automatic, not {capture!r}")
     cfg["CAPTURE_METHOD"] = capture
+    zone = str(cfg.get("SHOP_TIME_ZONE") or "Asia/Singapore")
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"SHOP_TIME_ZONE must be a time zone such as Asia/Singapore, not {zone!r}"
+        ) from None
+    cfg["SHOP_TIME_ZONE"] = zone
     cfg["MAIL_FROM"] = cfg.get("MAIL_FROM") or "Bookshop <orders@bookshop.invalid>"
     cfg["SMTP_HOST"] = cfg.get("SMTP_HOST") or None
     outbox = cfg.get("OUTBOX_DIR") or Path(cfg["INSTANCE_PATH"]) / "outbox"

@@ -143,3 +143,12 @@ def test_env_example_documents_every_setting():
         if name not in example
     ]
     assert missing == []
+
+
+def test_the_shop_time_zone_defaults_to_singapore_and_refuses_a_made_up_one():
+    assert build({"TESTING": True, **KEYS})["SHOP_TIME_ZONE"] == "Asia/Singapore"
+    assert build({"TESTING": True, "SHOP_TIME_ZONE": "Europe/Paris", **KEYS})["SHOP_TIME_ZONE"] == (
+        "Europe/Paris"
+    )
+    with pytest.raises(ConfigError, match="SHOP_TIME_ZONE"):
+        build({"TESTING": True, "SHOP_TIME_ZONE": "Mars/Olympus", **KEYS})
