@@ -1,5 +1,5 @@
 """The shop's tables: the catalog, orders and what happens to them, Stripe's events and the email
-outbox."""
+outbox; the back office's staff, audit log, notes and reports."""
 
 from .base import NAMING_CONVENTION, Base, UTCDateTime, new_order_token, utcnow
 from .catalog import Book, ShippingOption
@@ -15,22 +15,38 @@ from .orders import (
     ShipmentLine,
 )
 from .records import Email, StripeEvent
+from .staff import (
+    STAFF_ROLES,
+    AuditEntry,
+    DisputeResponse,
+    OrderNote,
+    ReconcileReport,
+    StaffSession,
+    StaffUser,
+)
 
 __all__ = [
     "NAMING_CONVENTION",
+    "STAFF_ROLES",
+    "AuditEntry",
     "Base",
     "Book",
     "Dispute",
+    "DisputeResponse",
     "Email",
     "Order",
     "OrderEvent",
     "OrderLine",
+    "OrderNote",
     "Payment",
+    "ReconcileReport",
     "Refund",
     "RefundLine",
     "Shipment",
     "ShipmentLine",
     "ShippingOption",
+    "StaffSession",
+    "StaffUser",
     "StripeEvent",
     "UTCDateTime",
     "new_order_token",
