@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import browser, errors, health, limits, logs, mailer, payments, security
+from . import browser, errors, health, limits, logs, mailer, payments, security, wording
 from . import config as settings
 from .extensions import csrf, db
 from .money import format_money
@@ -43,7 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     mailer.init_app(app)
     browser.init_app(app)
 
-    from .views import cart, checkout, delivery, orders, shop, webhooks
+    from .views import admin, cart, checkout, delivery, orders, shop, webhooks
 
     app.register_blueprint(shop.bp)
     app.register_blueprint(cart.bp)
@@ -52,10 +52,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(delivery.bp)
     app.register_blueprint(webhooks.bp)
     app.register_blueprint(health.bp)
+    admin.init_app(app)  # the back office, unless BACKOFFICE_ENABLED is false
     limits.apply_to_views(app)
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead
 
     app.add_template_filter(format_money, "money")
+    wording.init_app(app)
     _register_access_log(app)
     return app
 

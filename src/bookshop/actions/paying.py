@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from .. import orders, payments
 from ..models import Order
 from ..orders import LineRequest, OrderError, OrderStatus
+from ..orders.attempts import attempt_failed
 from ..payments import PAYABLE_INTENT_STATUSES
 from .delivery import shipping_of
 
@@ -103,6 +104,7 @@ def resume_payment(session: Session, order: Order) -> payments.PaymentIntent:
     if current is not None:
         intent = payments.retrieve_payment_intent(current.payment_intent_id)
         orders.payment_updated(session, current, intent)
+        attempt_failed(current, intent)
         session.commit()
         if order.status != OrderStatus.PENDING_PAYMENT:
             raise OrderError(_not_payable_message(order))
@@ -160,6 +162,7 @@ def payment_returned(
     ):
         return None
     order = orders.payment_updated(session, payment, intent)
+    attempt_failed(payment, intent)
     session.commit()
     return Returned(order, intent)
 
@@ -221,6 +224,7 @@ def check_payment(session: Session, order: Order) -> Order:
         return order
     intent = payments.retrieve_payment_intent(current.payment_intent_id)
     orders.payment_updated(session, current, intent)
+    attempt_failed(current, intent)
     session.commit()
     return order
 
@@ -228,8 +232,8 @@ def check_payment(session: Session, order: Order) -> Order:
 def _already_placed(
     session: Session, order: Order, browser_id: str | None, email: str | None = None
 ) -> Started:
-    if order.browser_id != browser_id:
-        raise OrderError("Please reload the page and try again.")
+    # The checkout page's own unguessable id named this order, so this is the same checkout
+    # submitted again (a double click, a retry after a lost answer), cookie or not.
     intent = resume_payment(session, order)
     if email is not None and email != order.email:
         change_email(session, order, email)  # a reload with the email corrected

@@ -148,6 +148,10 @@ class Payment(Base):
     # Set when Stripe reports money that does not match the order (short, foreign currency):
     # the payment is then not counted as paid, and staff see why.
     problem: Mapped[str | None] = mapped_column(String(300))
+    # The last failed attempt to pay with this PaymentIntent, in the words Stripe wrote for the
+    # customer (a decline, a failed 3-D Secure check), and when the shop learned of it.
+    failure_message: Mapped[str | None] = mapped_column(String(300))
+    failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

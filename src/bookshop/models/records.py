@@ -47,6 +47,9 @@ class Email(Base):
     to_address: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text)
+    # The same email in HTML, rendered when it is queued like the text: it tells the order's
+    # state at the moment of the event, however late it is sent. None for older rows.
+    html: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when a sender claims the row (before sending); cleared again if sending fails.
     # Indexed: every sender looks for the unsent rows, a few among all the sent ones.
