@@ -145,7 +145,9 @@ def init_app(app: Flask) -> None:
     """The template filters and globals the pages and emails use."""
     app.add_template_filter(local_time, "local_time")
     app.add_template_global(timeline, "timeline")
-    app.add_template_global(STATUS_WORDS, "STATUS_WORDS")
-    app.add_template_global(FULFILMENT_WORDS, "FULFILMENT_WORDS")
-    app.add_template_global(PAYMENT_WORDS, "PAYMENT_WORDS")
-    app.add_template_global(REFUND_WORDS, "REFUND_WORDS")
+    app.jinja_env.globals.update(
+        STATUS_WORDS=STATUS_WORDS,
+        FULFILMENT_WORDS=FULFILMENT_WORDS,
+        PAYMENT_WORDS=PAYMENT_WORDS,
+        REFUND_WORDS=REFUND_WORDS,
+    )
