@@ -68,6 +68,31 @@ def queue_order_refunded(session: Session, order: Order, refund: Refund) -> Emai
     )
 
 
+def queue_refund_failed(session: Session, order: Order, refund: Refund) -> Email | None:
+    """A refund the bank reported as done failed after all: the money did not go back."""
+    amount = format_money(refund.amount, refund.currency)
+    body = "\n".join(
+        [
+            f"We are sorry: the refund of {amount} for your order {order.reference} did not "
+            "reach your card after all. Your bank sent it back to us.",
+            "",
+            "Nothing is lost: we will contact you to return the money another way, and you can "
+            "ask for the refund again from your order page.",
+            "",
+            *_order_link(order),
+            "Bookshop",
+        ]
+    )
+    return queue_email(
+        session,
+        order,
+        "refund_failed",
+        f"refund_failed:{refund.id}",
+        f"Your refund for order {order.reference} did not go through",
+        body,
+    )
+
+
 def queue_order_shipped(session: Session, order: Order, shipment: Shipment) -> Email | None:
     """The books are on their way: what shipped, how to follow it, what was charged."""
     shipped = [

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session
 
 from . import orders, payments, stripe_sync
-from .models import Order
+from .models import Order, Payment
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +41,7 @@ class Verdict(StrEnum):
     MATCHED = "matched"  # the shop already knew
     REPAIRED = "repaired"  # the shop had missed something; now applied
     UNKNOWN = "unknown"  # not about a payment the shop made
+    MISMATCHED = "mismatched"  # the shop's record still differs from Stripe's: a person must look
     FAILED = "failed"  # could not be applied; see the detail
 
 
@@ -71,7 +72,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return self.count(verdict=Verdict.FAILED) == 0
+        return self.count(verdict=Verdict.FAILED) + self.count(verdict=Verdict.MISMATCHED) == 0
 
     def render(self) -> str:
         """The report as text: a table of counts, then each repaired, unknown and failed object."""
@@ -87,6 +88,7 @@ class Report:
         for verdict, title in (
             (Verdict.REPAIRED, "Repaired"),
             (Verdict.UNKNOWN, "Unknown to the shop"),
+            (Verdict.MISMATCHED, "Differs from Stripe, needs a person"),
             (Verdict.FAILED, "Failed"),
         ):
             chosen = [line for line in self.lines if line.verdict == verdict]
@@ -162,9 +164,28 @@ def _reconcile_one(session: Session, kind: Kind, obj: Any) -> Line:
         session.rollback()
         log.exception("reconciling %s failed", obj.id)
         return Line(kind, obj.id, Verdict.FAILED, f"{type(exc).__name__}: {exc}"[:300])
+    if kind == Kind.PAYMENT_INTENT:
+        difference = _difference(payment, obj)
+        if difference:
+            log.error("reconcile: order %s: %s", order.reference, difference)
+            return Line(kind, obj.id, Verdict.MISMATCHED, f"order {order.reference}: {difference}")
     if before == after:
         return Line(kind, obj.id, Verdict.MATCHED)
     return Line(kind, obj.id, Verdict.REPAIRED, _change(order.reference, before, after))
+
+
+def _difference(payment: Payment, intent: payments.PaymentIntent) -> str:
+    """How the shop's record of a PaymentIntent still differs from Stripe's after applying it."""
+    if payment.problem:
+        return payment.problem
+    if payment.status != intent.status:
+        return f"recorded as {payment.status}, Stripe says {intent.status}"
+    if (payment.amount_received, payment.currency) != (intent.amount_received, intent.currency):
+        return (
+            f"recorded {payment.amount_received} {payment.currency} received, "
+            f"Stripe says {intent.amount_received} {intent.currency}"
+        )
+    return ""
 
 
 Fingerprint = tuple[str, tuple[Any, ...], tuple[Any, ...], tuple[Any, ...]]

@@ -80,8 +80,11 @@ def test_reconciliation_never_moves_a_canceled_payment_back(
 
     report = reconcile.reconcile(session, utcnow() - timedelta(days=1), utcnow())
 
-    assert report.count(verdict=reconcile.Verdict.MATCHED) == 1
+    # Never moved back, and the difference from what Stripe says is shown to a person.
     assert_still(session, order_id, "canceled", "canceled")
+    assert [line.verdict for line in report.lines] == [reconcile.Verdict.MISMATCHED]
+    assert "recorded as canceled, Stripe says requires_payment_method" in report.render()
+    assert not report.ok
 
 
 def test_resume_never_moves_a_canceled_payment_back(session, fake_stripe, order_id):

@@ -235,6 +235,46 @@ def test_refund_created_and_charge_refunded_record_one_refund(
     assert the_order(session).status == "refunded"
 
 
+@pytest.mark.parametrize(("amount", "back_to"), [(2300, "paid"), (1000, "paid")])
+def test_a_refund_that_fails_after_succeeding_is_undone_and_can_be_asked_again(
+    client, paid, session, stripe_objects, amount, back_to
+):
+    line = the_order(session).lines[0]
+    refund = stripe_objects.refund("re_1", paid, amount)
+    deliver(client, event("evt_a", "refund.created", refund))
+    stock_after_refund = stock(session)
+
+    failed = stripe_objects.refund("re_1", paid, amount, status="failed")
+    assert deliver(client, event("evt_b", "refund.failed", failed)).status_code == 200
+
+    order = the_order(session)
+    assert order.status == back_to
+    assert [(r.stripe_refund_id, r.status) for r in order.refunds] == [("re_1", "failed")]
+    assert orders.balance(order).refundable == 2300
+    assert count(session, Email, Email.kind == "refund_failed") == 1
+    assert stock(session) == stock_after_refund  # dashboard refunds return no copies
+    plan = orders.plan_refund(order, {line.id: 1})
+    assert plan.amount == 2300
+
+
+def test_a_failed_refund_of_copies_takes_them_off_the_shelf_again(
+    client, paid, session, fake_stripe
+):
+    order = the_order(session)
+    before = stock(session)
+    row = orders.refund_requested(session, order, orders.plan_refund(order, None))
+    orders.refund_status_changed(session, row, orders.RefundStatus.SUCCEEDED)
+    session.commit()
+    assert stock(session) == before + 1
+
+    orders.refund_status_changed(session, row, orders.RefundStatus.FAILED)
+    session.commit()
+
+    assert stock(session) == before
+    assert the_order(session).status == "paid"
+    assert [e.to_status for e in the_order(session).events][-2:] == ["refunded", "paid"]
+
+
 def test_a_refund_that_failed_stays_failed_when_its_created_event_arrives_late(
     client, paid, session, stripe_objects
 ):

@@ -19,8 +19,38 @@ def test_a_signed_succeeded_event_marks_the_order_paid_with_one_email(
     assert response.json == {"received": True, "duplicate": False}
     assert the_order(session).status == "paid"
     assert count(session, Email, Email.kind == "order_paid") == 1
-    # The event carried the final state: nothing had to be read back from Stripe.
-    assert fake_stripe.retrieved == []
+    # Money state comes from Stripe's object read back, never from the event's body.
+    assert fake_stripe.retrieved == [pending]
+
+
+def test_a_signed_succeeded_event_that_stripe_does_not_confirm_changes_nothing(
+    client, fake_stripe, pending, session
+):
+    forged = fake_stripe.succeeded(pending)
+    fake_stripe.set_status(pending, "requires_payment_method")  # what Stripe says now
+
+    response = deliver(client, forged)
+
+    assert response.status_code == 200
+    order = the_order(session)
+    assert (order.status, order.payments[0].status) == (
+        "pending_payment",
+        "requires_payment_method",
+    )
+    assert count(session, Email, Email.kind == "order_paid") == 0
+
+
+def test_a_short_payment_is_never_marked_succeeded_and_is_shown_to_staff(
+    client, fake_stripe, pending, session
+):
+    fake_stripe.set_status(pending, "succeeded", amount_received=100)
+
+    deliver(client, fake_stripe.intent_event("evt_short", "payment_intent.succeeded", pending))
+
+    order = the_order(session)
+    assert order.payments[0].status == "requires_payment_method"
+    assert "Stripe reports 100 sgd succeeded for an order of 2300 sgd" in order.payments[0].problem
+    assert order.status == "pending_payment"
 
 
 def test_the_event_is_stored_with_what_stripe_sent(client, fake_stripe, pending, session):
@@ -36,6 +66,20 @@ def test_the_event_is_stored_with_what_stripe_sent(client, fake_stripe, pending,
     assert json.loads(stored.payload) == payload
     assert stored.received_at is not None and stored.processed_at is not None
     assert (stored.attempts, stored.last_error) == (1, None)
+
+
+def test_client_secrets_are_masked_before_the_event_is_stored(
+    client, fake_stripe, pending, session
+):
+    payload = fake_stripe.succeeded(pending)
+    payload["data"]["object"]["client_secret"] = f"{pending}_secret_AbC123xyz"
+
+    deliver(client, payload)
+
+    stored = json.loads(session.get(StripeEvent, "evt_paid").payload)
+    assert stored["data"]["object"]["client_secret"] == f"{pending}_secret_***"
+    stored["data"]["object"]["client_secret"] = payload["data"]["object"]["client_secret"]
+    assert stored == payload  # nothing else is changed
 
 
 def test_a_repeated_event_is_acknowledged_and_applied_once(client, fake_stripe, pending, session):

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from .. import orders, payments
 from ..models import Order
 from ..orders import OrderChanged, OrderError, OrderStatus
-from ..payments import FINAL_INTENT_STATUSES, IntentStatus
+from ..payments import IntentStatus
 
 log = logging.getLogger(__name__)
 
@@ -99,11 +99,12 @@ def expire_due(session: Session, now: datetime, order_ids: Iterable[int] = ()) -
 
 
 def cancel_payment_intents(session: Session, order: Order, reason: str) -> bool:
-    """Cancel the order's live PaymentIntents at Stripe; False when one had already succeeded
+    """Cancel every PaymentIntent of the order at Stripe, whatever the shop's record says (a
+    record can be wrong; Stripe's answer is not); False when one had succeeded, is authorized
     or is processing (the order then follows it, and must not be canceled)."""
     for payment in order.payments:
-        if payment.status in FINAL_INTENT_STATUSES:
-            continue
+        if payment.status == IntentStatus.CANCELED and payment.problem is None:
+            continue  # Stripe said so itself: a canceled PaymentIntent never changes again
         try:
             intent = payments.cancel_payment_intent(
                 payment.payment_intent_id,
@@ -118,7 +119,11 @@ def cancel_payment_intents(session: Session, order: Order, reason: str) -> bool:
         except payments.InvalidPaymentRequest:
             # Too late to cancel (it succeeded or is processing): act on what Stripe has now.
             intent = payments.retrieve_payment_intent(payment.payment_intent_id)
-        if intent.status in (IntentStatus.SUCCEEDED, IntentStatus.PROCESSING):
+        if intent.status in (
+            IntentStatus.SUCCEEDED,
+            IntentStatus.PROCESSING,
+            IntentStatus.REQUIRES_CAPTURE,
+        ):
             orders.payment_updated(session, payment, intent)
             return False
         orders.payment_mirrored(payment, intent)

@@ -2,6 +2,7 @@
 ledger, disputes, and what follows from a payment. It never calls Stripe and never commits:
 callers (the actions and the Stripe-sync layer) do both."""
 
+from .amounts import plan_amount_refund
 from .delivery import (
     Address,
     Quote,
@@ -139,6 +140,7 @@ __all__ = [
     "payment_started",
     "payment_updated",
     "place_order",
+    "plan_amount_refund",
     "plan_refund",
     "plan_shipment",
     "price_lines",

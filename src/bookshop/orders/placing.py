@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 # Waiting for the money to be taken: unpaid, or authorized and held on the card.
 AWAITING_MONEY = UNPAID | {OrderStatus.AUTHORIZED}
+# Stripe's statuses in which money is taken or held on the card for the order.
+MONEY_HELD = frozenset({IntentStatus.SUCCEEDED, IntentStatus.REQUIRES_CAPTURE})
 
 
 def place_order(
@@ -104,8 +106,13 @@ def payment_updated(
         lock_order(session, payment.order)
         session.expire(payment)  # read it again as it is now that the lock is held
     order = payment.order
+    if intent.status in MONEY_HELD and not _covers_the_order(order, intent):
+        # Never count a short or foreign-currency payment as paid: a person must look at it.
+        payment.problem = _mismatch(order, intent)
+        return order
     if not payment_mirrored(payment, intent):
         return order
+    payment.problem = None
     current = OrderStatus(order.status)
     if intent.status == IntentStatus.SUCCEEDED:
         _payment_succeeded(session, order, intent)
@@ -126,8 +133,6 @@ def payment_updated(
 
 
 def _payment_authorized(session: Session, order: Order, intent: PaymentIntent) -> None:
-    if not _covers_the_order(order, intent, intent.amount_capturable):
-        return
     note = f"payment {intent.id} authorized: charged when the books ship"
     if transition(session, order, OrderStatus.AUTHORIZED, note):
         order.expires_at = None  # the books are the customer's now; the hold has its own end
@@ -169,8 +174,6 @@ def _payment_succeeded(session: Session, order: Order, intent: PaymentIntent) ->
             # Money arrived for an order given up (and its stock released): a person must look.
             log.error("order %s: payment %s succeeded after cancel", order.reference, intent.id)
         return  # already paid (or later): a repeated confirmation changes nothing
-    if not _covers_the_order(order, intent, intent.amount_received):
-        return
     captured = order.status == OrderStatus.AUTHORIZED
     note = f"payment {intent.id} {'captured' if captured else 'succeeded'}"
     if transition(session, order, OrderStatus.PAID, note):
@@ -180,21 +183,29 @@ def _payment_succeeded(session: Session, order: Order, intent: PaymentIntent) ->
         emails.queue_order_paid(session, order)
 
 
-def _covers_the_order(order: Order, intent: PaymentIntent, amount: int) -> bool:
-    """Whether the payment is for the order's total in its currency; logged when it is not."""
-    if intent.currency == order.currency and amount >= order.total_amount:
-        return True
-    # Never mark paid or authorized on a short or foreign-currency payment; someone must look.
-    log.error(
-        "order %s: payment %s is %s %s for a total of %s %s; not marked paid or authorized",
-        order.reference,
-        intent.id,
-        amount,
-        intent.currency,
-        order.total_amount,
-        order.currency,
+def _covers_the_order(order: Order, intent: PaymentIntent) -> bool:
+    """Whether the money Stripe holds or took is the order's total, in its currency."""
+    amount = (
+        intent.amount_capturable
+        if intent.status == IntentStatus.REQUIRES_CAPTURE
+        else intent.amount_received
     )
-    return False
+    return intent.currency == order.currency and amount >= order.total_amount
+
+
+def _mismatch(order: Order, intent: PaymentIntent) -> str:
+    """What is wrong with a payment that does not cover its order, logged for staff."""
+    amount = (
+        intent.amount_capturable
+        if intent.status == IntentStatus.REQUIRES_CAPTURE
+        else intent.amount_received
+    )
+    problem = (
+        f"Stripe reports {amount} {intent.currency} {intent.status} for an order of "
+        f"{order.total_amount} {order.currency}; not marked paid or authorized"
+    )
+    log.error("order %s: payment %s: %s", order.reference, intent.id, problem)
+    return problem[:300]
 
 
 def order_canceled(session: Session, order: Order, cause: str) -> Order:

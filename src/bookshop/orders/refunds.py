@@ -24,7 +24,7 @@ from .statuses import (
     lock_order,
     transition,
 )
-from .stock import release_stock
+from .stock import release_stock, reserve_stock
 
 log = logging.getLogger(__name__)
 
@@ -132,12 +132,7 @@ def refund_status_changed(session: Session, row: Refund, to: RefundStatus) -> No
         emails.queue_order_refunded(session, order, row)
     elif current == RefundStatus.SUCCEEDED:
         # Stripe can fail a refund after reporting success: the money did not go back.
-        log.error(
-            "order %s: refund %s went from succeeded to %s; check the stock and the order",
-            order.reference,
-            row.stripe_refund_id or row.id,
-            to,
-        )
+        _refund_undone(session, order, row)
 
 
 def _order_follows_refunds(session: Session, order: Order, row: Refund) -> None:
@@ -148,3 +143,30 @@ def _order_follows_refunds(session: Session, order: Order, row: Refund) -> None:
     money = balance(order)
     to = OrderStatus.REFUNDED if money.refunded >= money.paid else OrderStatus.PARTIALLY_REFUNDED
     transition(session, order, to, f"refund {row.stripe_refund_id or row.id} succeeded")
+
+
+def _refund_undone(session: Session, order: Order, row: Refund) -> None:
+    """A refund that had succeeded failed after all: its copies come off the shelf again, the
+    order goes back to what the ledger now says, the customer is told, and the amount can be
+    refunded again. Logged at ERROR so staff look at it."""
+    log.error(
+        "order %s: refund %s went from succeeded to %s; the money did not go back",
+        order.reference,
+        row.stripe_refund_id or row.id,
+        row.status,
+    )
+    for refund_line in row.lines:
+        book = refund_line.order_line.book
+        if not reserve_stock(session, book, refund_line.quantity):
+            log.error(
+                "order %s: %d of %s sold meanwhile, not taken back for the failed refund",
+                order.reference,
+                refund_line.quantity,
+                book.slug,
+            )
+    session.expire(order, ["refunds"])
+    if order.status in (OrderStatus.REFUNDED, OrderStatus.PARTIALLY_REFUNDED):
+        money = balance(order)
+        to = OrderStatus.PAID if money.refunded == 0 else OrderStatus.PARTIALLY_REFUNDED
+        transition(session, order, to, f"refund {row.stripe_refund_id or row.id} failed")
+    emails.queue_refund_failed(session, order, row)

@@ -46,12 +46,18 @@ TRANSITIONS: dict[OrderStatus, frozenset[OrderStatus]] = {
     OrderStatus.PAID: frozenset(
         {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.DISPUTED}
     ),
+    # A refund that fails after it had succeeded moves the order back to what the ledger says.
     OrderStatus.PARTIALLY_REFUNDED: frozenset(
-        {OrderStatus.PARTIALLY_REFUNDED, OrderStatus.REFUNDED, OrderStatus.DISPUTED}
+        {
+            OrderStatus.PARTIALLY_REFUNDED,
+            OrderStatus.REFUNDED,
+            OrderStatus.DISPUTED,
+            OrderStatus.PAID,
+        }
     ),
     OrderStatus.DISPUTED: frozenset({OrderStatus.WON, OrderStatus.LOST}),
     OrderStatus.CANCELED: frozenset(),
-    OrderStatus.REFUNDED: frozenset(),
+    OrderStatus.REFUNDED: frozenset({OrderStatus.PAID, OrderStatus.PARTIALLY_REFUNDED}),
     OrderStatus.WON: frozenset(),
     OrderStatus.LOST: frozenset(),
 }

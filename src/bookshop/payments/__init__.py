@@ -27,6 +27,7 @@ from .objects import (
     id_of,
     payment_intent_from_dict,
     refund_from_dict,
+    without_client_secrets,
 )
 from .stripe_api import (
     API_VERSION,
@@ -48,6 +49,7 @@ from .stripe_api import (
     retrieve_payment_intent,
     retrieve_refund,
     translate,
+    update_dispute,
     update_payment_intent,
     update_receipt_email,
     verify_webhook,
@@ -96,7 +98,9 @@ __all__ = [
     "retrieve_payment_intent",
     "retrieve_refund",
     "translate",
+    "update_dispute",
     "update_payment_intent",
     "update_receipt_email",
     "verify_webhook",
+    "without_client_secrets",
 ]

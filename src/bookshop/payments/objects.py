@@ -5,12 +5,15 @@ Nothing here talks to Stripe; the domain and the sync layer read these values.""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from .errors import GENERIC_DECLINE, InvalidWebhook
+
+_CLIENT_SECRET = re.compile(r"\b((?:pi|seti|cs)_[A-Za-z0-9]+)_secret_[A-Za-z0-9]+")
 
 
 class IntentStatus(StrEnum):
@@ -103,6 +106,8 @@ class Dispute:
     reason: str | None
     payment_intent: str | None
     charge: str | None
+    evidence_due_by: int | None = None  # Unix seconds: the last moment to answer
+    evidence_submitted: bool = False  # evidence went to the bank (submission_count > 0)
 
 
 @dataclass(frozen=True)
@@ -151,6 +156,8 @@ def dispute_from_dict(data: Mapping[str, Any]) -> Dispute:
         reason=data.get("reason"),
         payment_intent=id_of(data.get("payment_intent")),
         charge=id_of(data.get("charge")),
+        evidence_due_by=(data.get("evidence_details") or {}).get("due_by"),
+        evidence_submitted=bool((data.get("evidence_details") or {}).get("submission_count")),
     )
 
 
@@ -215,3 +222,9 @@ def _safe_error_message(error: Mapping[str, Any]) -> str:
     if error.get("type") == "card_error" and error.get("message"):
         return str(error["message"])
     return GENERIC_DECLINE
+
+
+def without_client_secrets(payload: str) -> str:
+    """A Stripe payload with every client secret masked, fit to store or log: a client secret
+    lets a browser confirm a payment, so it never rests anywhere but at Stripe."""
+    return _CLIENT_SECRET.sub(r"\1_secret_***", payload)

@@ -202,6 +202,22 @@ def retrieve_dispute(dispute_id: str) -> Dispute:
     return dispute_from_dict(dispute.to_dict())
 
 
+def update_dispute(
+    dispute_id: str, evidence: Mapping[str, str], submit: bool, idempotency_key: str
+) -> Dispute:
+    """Send evidence for a dispute (text fields only); `submit` hands it to the bank at once,
+    otherwise Stripe keeps it as a draft."""
+    params: dict[str, Any] = {
+        "evidence": {name: value for name, value in evidence.items() if value},
+        "submit": submit,
+    }
+    with _translated_errors():
+        dispute = _client().v1.disputes.update(
+            dispute_id, cast(Any, params), {"idempotency_key": idempotency_key}
+        )
+    return dispute_from_dict(dispute.to_dict())
+
+
 def list_payment_intents(created_gte: int, created_lt: int) -> Iterator[PaymentIntent]:
     """Every PaymentIntent created in [created_gte, created_lt) (Unix seconds), page by page."""
     params: PaymentIntentListParams = {

@@ -25,7 +25,7 @@ from flask.typing import ResponseReturnValue
 from .. import cart as carts
 from .. import orders
 from ..actions import paying
-from ..browser import browser_id
+from ..browser import adopt, browser_id
 from ..extensions import db
 from ..models import Order, utcnow
 from ..money import format_money
@@ -225,6 +225,7 @@ def _place(data: dict[str, Any], lines: list[orders.LineRequest]) -> tuple[Any, 
     except orders.OrderError as exc:
         return json_error(exc.message, exc.field, 409)
     order = started.order
+    adopt(order.browser_id)  # the same checkout again from a browser whose cookie was not set
     return (
         jsonify(
             clientSecret=started.intent.client_secret,

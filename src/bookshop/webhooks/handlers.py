@@ -11,7 +11,6 @@ from sqlalchemy.orm import Session
 
 from .. import payments, stripe_sync
 from ..models import Order
-from ..payments import FINAL_INTENT_STATUSES
 
 
 def _described(order: Order | None, what: str) -> str:
@@ -29,12 +28,10 @@ class Handler:
 
 
 def _fetch_payment_intent(session: Session, event: payments.Event) -> payments.PaymentIntent | None:
-    intent = _intent_in(event.object)
-    if intent is not None and intent.status in FINAL_INTENT_STATUSES:
-        return intent  # final at Stripe: the event's copy is the current state
     if not stripe_sync.is_ours(session, event.object_id):
         return None
-    # Not final: it may have moved on since this event was sent; read it as it is now.
+    # Money state comes only from Stripe's object read back now, never from an event's body: a
+    # signed event may be stale, and a leaked signing secret must not be able to mark orders paid.
     return payments.retrieve_payment_intent(str(event.object_id))
 
 
@@ -124,16 +121,6 @@ def _apply_checkout_session(session: Session, event: payments.Event, facts: Chec
     expired = event.type == "checkout.session.expired"
     order = stripe_sync.apply_checkout_session(session, facts.reference, facts.intent, expired)
     return _described(order, f"checkout {event.object_id}")
-
-
-def _intent_in(obj: Any) -> payments.PaymentIntent | None:
-    """The event's PaymentIntent, when the payload carries a complete one."""
-    needed = ("id", "status", "amount", "amount_received", "currency")
-    if not isinstance(obj, dict) or obj.get("object") != "payment_intent":
-        return None
-    if any(obj.get(name) is None for name in needed):
-        return None
-    return payments.payment_intent_from_dict(obj)
 
 
 _PAYMENT_INTENT = Handler(_fetch_payment_intent, _apply_payment_intent)

@@ -102,7 +102,7 @@ def record(session: Session, event: payments.Event, processed: bool = False) -> 
         "type": event.type[:100],
         "object_id": str(event.object_id)[:255] if event.object_id else None,
         "api_created": datetime.fromtimestamp(event.created, UTC) if event.created else None,
-        "payload": event.payload,
+        "payload": payments.without_client_secrets(event.payload),
         "received_at": now,
         "processed_at": now if processed else None,
         "attempts": 1 if processed else 0,
