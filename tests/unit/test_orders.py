@@ -34,6 +34,14 @@ def timeline(session, order):
         (S.DISPUTED, S.WON),
         (S.DISPUTED, S.LOST),
         (S.PROCESSING, S.CANCELED),
+        (S.PENDING_PAYMENT, S.AUTHORIZED),
+        (S.PROCESSING, S.AUTHORIZED),
+        (S.AUTHORIZED, S.PAID),
+        (S.AUTHORIZED, S.CANCELED),
+        # A refund that fails after succeeding: back to what the ledger says.
+        (S.REFUNDED, S.PAID),
+        (S.REFUNDED, S.PARTIALLY_REFUNDED),
+        (S.PARTIALLY_REFUNDED, S.PAID),
     ],
 )
 def test_legal_moves_change_the_status_and_are_recorded(session, start, to):
@@ -51,7 +59,9 @@ def test_legal_moves_change_the_status_and_are_recorded(session, start, to):
         (S.PAID, S.PENDING_PAYMENT),
         (S.PAID, S.CANCELED),
         (S.CANCELED, S.PAID),
-        (S.REFUNDED, S.PAID),
+        (S.AUTHORIZED, S.PENDING_PAYMENT),
+        (S.AUTHORIZED, S.REFUNDED),
+        (S.REFUNDED, S.CANCELED),
         (S.PENDING_PAYMENT, S.REFUNDED),
         (S.CANCELED, S.PENDING_PAYMENT),
         (S.PENDING_PAYMENT, S.DISPUTED),

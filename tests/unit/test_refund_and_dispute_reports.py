@@ -188,7 +188,7 @@ def test_a_refund_failing_after_it_succeeded_raises_the_alarm(session, caplog):
 
     assert errors_logged(caplog) == [
         "order BK-TEST-0001: refund re_1 went from succeeded to failed;"
-        " check the stock and the order"
+        " the money did not go back"
     ]
 
 
