@@ -269,6 +269,9 @@ def _register_fulfilment() -> None:
 
     cli.add_command(ship)
     cli.add_command(deliver)
+    from .staff_cli import staff  # the back office's accounts
+
+    cli.add_command(staff)
 
 
 _register_fulfilment()

@@ -39,6 +39,14 @@ SERVING_SETTINGS = (
     "MAX_UNPAID_ORDERS_PER_ADDRESS",
     "MAX_COPIES_PER_UNPAID_ORDER",
 )
+# The staff's back office (docs/back-office.md).
+BACK_OFFICE_SETTINGS = (
+    "BACKOFFICE_ENABLED",
+    "BACKOFFICE_PATH",
+    "BACKOFFICE_IDLE_MINUTES",
+    "BACKOFFICE_FRESH_MINUTES",
+    "BACKOFFICE_SESSION_HOURS",
+)
 # Host names a development shop always answers to, whatever SHOP_URL says.
 LOCAL_HOSTS = ("localhost", "127.0.0.1")
 
@@ -75,6 +83,7 @@ ENV_SETTINGS = (
     "SMTP_SSL",
     "SMTP_TIMEOUT",
     *SERVING_SETTINGS,
+    *BACK_OFFICE_SETTINGS,
 )
 
 
@@ -124,6 +133,7 @@ def build(values: Mapping[str, Any]) -> dict[str, Any]:
     cfg["LOG_LEVEL"] = str(cfg.get("LOG_LEVEL") or "INFO").upper()
     _orders_and_mail(cfg)
     _serving(cfg, production)
+    _back_office(cfg)
 
     cfg.setdefault("SESSION_COOKIE_HTTPONLY", True)
     cfg.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
@@ -236,6 +246,26 @@ def _limits(cfg: dict[str, Any]) -> None:
         ("MAX_COPIES_PER_UNPAID_ORDER", 5),
     ):
         cfg[name] = _whole(cfg.get(name, 0 if testing else most), name)
+
+
+def _back_office(cfg: dict[str, Any]) -> None:
+    """Whether the back office is served, where, and how long its sessions last."""
+    cfg["BACKOFFICE_ENABLED"] = _flag(cfg.get("BACKOFFICE_ENABLED", True))
+    path = "/" + str(cfg.get("BACKOFFICE_PATH") or "/admin").strip().strip("/")
+    if path == "/" or not all(
+        part.replace("-", "").replace("_", "").isalnum() for part in path[1:].split("/")
+    ):
+        raise ConfigError(f"BACKOFFICE_PATH must be a path such as /admin, not {path!r}")
+    cfg["BACKOFFICE_PATH"] = path
+    cfg["BACKOFFICE_IDLE_MINUTES"] = _whole(
+        cfg.get("BACKOFFICE_IDLE_MINUTES", 30), "BACKOFFICE_IDLE_MINUTES", minimum=1
+    )
+    cfg["BACKOFFICE_FRESH_MINUTES"] = _whole(
+        cfg.get("BACKOFFICE_FRESH_MINUTES", 15), "BACKOFFICE_FRESH_MINUTES", minimum=1
+    )
+    cfg["BACKOFFICE_SESSION_HOURS"] = _whole(
+        cfg.get("BACKOFFICE_SESSION_HOURS", 12), "BACKOFFICE_SESSION_HOURS", minimum=1
+    )
 
 
 def _whole(value: Any, name: str, minimum: int = 0) -> int:
