@@ -187,8 +187,7 @@ def test_a_refund_failing_after_it_succeeded_raises_the_alarm(session, caplog):
     orders.refund_updated(session, stripe_refund(order, 2300, status="failed"))
 
     assert errors_logged(caplog) == [
-        "order BK-TEST-0001: refund re_1 went from succeeded to failed;"
-        " the money did not go back"
+        "order BK-TEST-0001: refund re_1 went from succeeded to failed; the money did not go back"
     ]
 
 
@@ -361,3 +360,53 @@ def test_stripe_is_asked_for_a_payment_only_while_its_success_is_unrecorded(sess
 
     assert stripe_sync.payment_if_unrecorded(session, intent.id) is None
     assert fake_stripe.retrieved == []
+
+
+# --- refund plans at their boundaries ----------------------------------------------------------
+
+
+def test_everything_left_leaves_out_lines_already_refunded(session):
+    order = paid_order(session)
+    hamming, public = line_of(order, HAMMING), line_of(order, PUBLIC)
+    row = orders.refund_requested(session, order, orders.RefundPlan(4600, {hamming.id: 2}))
+    orders.refund_updated(session, stripe_refund(order, 4600, metadata={"refund_id": str(row.id)}))
+    session.flush()
+
+    plan = orders.plan_refund(order, None)
+
+    assert (plan.amount, dict(plan.quantities)) == (2800, {public.id: 1})
+
+
+def test_the_last_cent_left_can_still_be_refunded(session):
+    order = paid_order(session)
+    orders.refund_updated(session, stripe_refund(order, order.total_amount - 1))
+    session.flush()
+    assert orders.plan_refund(order, None).amount == 1
+
+
+@pytest.mark.parametrize(
+    ("choice", "message", "field"),
+    [
+        ({}, "Please choose at least one copy to refund.", "quantity"),
+        ({999_999: 1}, "That book is not part of this order.", "quantity"),
+        (
+            "hamming",
+            "You can refund at most 2 of “The Art of Doing Science and Engineering”.",
+            "quantity",
+        ),
+    ],
+)
+def test_a_refused_refund_plan_names_the_quantity(session, choice, message, field):
+    order = paid_order(session)
+    if choice == "hamming":
+        choice = {line_of(order, HAMMING).id: 3}
+    with pytest.raises(OrderError) as refused:
+        orders.plan_refund(order, choice)
+    assert (refused.value.message, refused.value.field) == (message, field)
+
+
+def test_an_unpaid_order_cannot_be_refunded_and_no_field_is_blamed(session):
+    order = new_order(session, (HAMMING, 1))
+    with pytest.raises(OrderError) as refused:
+        orders.plan_refund(order, None)
+    assert (refused.value.message, refused.value.field) == ("This order cannot be refunded.", None)
