@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: run test lint format bench emulator chromium clean mutation
+.PHONY: run test lint format bench emulator chromium axe clean mutation
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ emulator: $(STAMP)
 	$(PY) -m stripe_emulator --port 12111 --db instance/emulator.db
 
 ## test: every test on SQLite, and again on PostgreSQL when TEST_DATABASE_URL is set
-test: $(STAMP) chromium
+test: $(STAMP) chromium axe
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$TEST_DATABASE_URL" ]; then \
 		echo "== shop tests again on PostgreSQL ($$TEST_DATABASE_URL)"; \
@@ -34,6 +34,13 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
 		else echo "install Debian's chromium package (sudo apt-get install chromium)"; exit 1; fi; }
+
+## axe: axe-core from npm for the browser tests' accessibility checks (tests/e2e/package.json)
+axe: tests/e2e/node_modules/axe-core/axe.min.js
+
+tests/e2e/node_modules/axe-core/axe.min.js: tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --silent
+	touch $@
 
 ## lint: ruff (style and common bugs), mypy (types; strict for the money paths), hadolint (Dockerfile)
 lint: $(STAMP)

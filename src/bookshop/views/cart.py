@@ -8,6 +8,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -22,6 +23,7 @@ from ..catalog import find_book
 from ..extensions import db
 from ..models import Book, Order
 from ..orders import OrderError, find_order_by_reference
+from .api import json_error
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
 CART_ORDER_KEY = "cart_order"  # the reference of the order placed from the cart, until it is paid
@@ -81,11 +83,23 @@ def add() -> ResponseReturnValue:
     return _change(lambda cart, book, limit: carts.add(cart, book, _quantity(), limit), "added")
 
 
+@bp.get("/add")
+@bp.get("/update")
+@bp.get("/remove")
+def form_address() -> ResponseReturnValue:
+    """A form's address opened as a page (a bookmark, a shared link): the book or the cart."""
+    book = find_book(db.session, request.args.get("book", ""))
+    if book is not None and request.path.endswith("/add"):
+        return redirect(url_for("shop.book", slug=book.slug), 303)
+    return redirect(url_for("cart.show"), 303)
+
+
 @bp.post("/update")
 def update() -> ResponseReturnValue:
-    return _change(
-        lambda cart, book, limit: carts.set_quantity(cart, book, _quantity(), limit), "updated"
-    )
+    raw = _quantity()
+    if isinstance(raw, str) and raw.strip() == "0":  # 0 copies: the customer wants none
+        return remove()
+    return _change(lambda cart, book, limit: carts.set_quantity(cart, book, raw, limit), "updated")
 
 
 @bp.post("/remove")
@@ -97,14 +111,23 @@ def _quantity() -> object:
     return request.form.get("quantity")
 
 
+def _wants_json() -> bool:
+    """The page's script asked (add to cart in place); a plain form gets the cart page."""
+    return request.accept_mimetypes.best == "application/json"
+
+
 def _change(action: Any, done: str) -> ResponseReturnValue:
     book = find_book(db.session, request.form.get("book", ""))
     if book is None:
+        if _wants_json():
+            return json_error("We could not find that book.", "book", 404)
         flash("We could not find that book.", "error")
         return redirect(url_for("cart.show"), 303)
     try:
         cart = action(current_cart(), book, current_app.config["CART_MAX_QUANTITY"])
     except OrderError as exc:
+        if _wants_json():
+            return json_error(exc.message, exc.field)
         flash(exc.message, "error")
         return redirect(url_for("cart.show"), 303)
     save_cart(cart)
@@ -113,5 +136,7 @@ def _change(action: Any, done: str) -> ResponseReturnValue:
         "updated": f"Updated “{book.title}”.",
         "removed": f"Removed “{book.title}” from your cart.",
     }
+    if _wants_json():
+        return jsonify(message=messages[done], count=sum(cart.values()))
     flash(messages[done], "success")
     return redirect(url_for("cart.show"), 303)

@@ -51,7 +51,7 @@ def cart_checkout() -> ResponseReturnValue:
     forget_paid_cart()
     cart = priced_cart()
     if not cart.lines:
-        flash("Your cart is empty.", "error")
+        flash("Your cart is empty.", "info")
         return redirect(url_for("cart.show"), 303)
     if not cart.can_check_out:
         for problem in cart.problems:

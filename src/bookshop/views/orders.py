@@ -38,6 +38,14 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{20,64}")
 REQUEST_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 QUANTITY_FIELD = re.compile(r"quantity-(\d{1,12})")
 MY_ORDERS_LIMIT = 50
+ALL_REFUNDED = "Everything on this order has been refunded: there is nothing more to refund."
+# Opening the pay link of an order that needs no payment: where it stands, calmly.
+NOTHING_TO_PAY = {
+    OrderStatus.PAID: "This order is already paid: nothing more to do.",
+    OrderStatus.AUTHORIZED: "This order is already paid for: we charge your card when it ships.",
+    OrderStatus.PROCESSING: "Your bank is still confirming the payment for this order.",
+    OrderStatus.CANCELED: "This order was canceled, so there is nothing to pay.",
+}
 
 
 def order_or_404(token: str) -> Order:
@@ -84,7 +92,7 @@ def pay(token: str) -> ResponseReturnValue:
     if order.status == OrderStatus.PENDING_PAYMENT:
         canceling.expire_due(db.session, utcnow(), [order.id])
     if order.status != OrderStatus.PENDING_PAYMENT:
-        flash("This order is not waiting for payment.", "error")
+        flash(NOTHING_TO_PAY.get(order.status, "This order is not waiting for payment."), "info")
         return redirect(url_for("orders.detail", token=token), 303)
     return render_checkout(
         lines=[(line.book, line.quantity, line.line_amount) for line in order.lines],
@@ -142,7 +150,7 @@ def check_payment(token: str) -> ResponseReturnValue:
 def confirm_cancel(token: str) -> ResponseReturnValue:
     order = order_or_404(token)
     if order.status != OrderStatus.PENDING_PAYMENT:
-        flash("This order can no longer be canceled.", "error")
+        flash("This order can no longer be canceled: here is where it stands.", "info")
         return redirect(url_for("orders.detail", token=token), 303)
     return render_template("orders/cancel.html", order=order)
 
@@ -179,11 +187,14 @@ def review_refund(token: str) -> ResponseReturnValue:
     except OrderError as exc:
         return render_template("orders/refund.html", error=exc.message, **_facts(order)), 400
     lines = {line.id: line for line in order.lines}
+    chosen = [(lines[line_id], q) for line_id, q in plan.quantities.items()]
     return render_template(
         "orders/refund_review.html",
         order=order,
         plan=plan,
-        chosen=[(lines[line_id], q) for line_id, q in plan.quantities.items()],
+        chosen=chosen,
+        # A full refund also returns what is left of delivery (and of anything priced apart).
+        rest=plan.amount - sum(line.unit_amount * q for line, q in chosen),
         whole=quantities is None,
         request_id=secrets.token_urlsafe(18),
     )
@@ -210,7 +221,10 @@ def refund(token: str) -> ResponseReturnValue:
         )
     except OrderError as exc:
         db.session.rollback()
-        flash(exc.message, "error")
+        if order.status == OrderStatus.REFUNDED:  # Back after a full refund, and sent again
+            flash(ALL_REFUNDED, "info")
+        else:
+            flash(exc.message, "error")
     except payments.PaymentUnavailable:
         db.session.rollback()
         flash(
@@ -230,7 +244,7 @@ def refund(token: str) -> ResponseReturnValue:
 def let_go_form(token: str) -> ResponseReturnValue:
     order = order_or_404(token)
     if not _facts(order)["can_let_go"]:
-        flash("These books can no longer be canceled.", "error")
+        flash("These books can no longer be canceled: here is where your order stands.", "info")
         return redirect(url_for("orders.detail", token=token), 303)
     return render_template("orders/cancel_books.html", **_facts(order))
 
@@ -275,7 +289,10 @@ def _refund_allowed(order: Order, quiet: bool = False) -> bool:
     if orders.can_request_refund(order, window, utcnow()):
         return True
     if not quiet:
-        flash("This order cannot be refunded.", "error")
+        if order.status == OrderStatus.REFUNDED:
+            flash(ALL_REFUNDED, "info")
+        else:
+            flash("This order cannot be refunded: here is where it stands.", "info")
     return False
 
 
@@ -283,6 +300,12 @@ def _requested_quantities(order: Order) -> dict[int, int] | None:
     """None for "everything left", or copies per order line from the form."""
     scope = request.form.get("scope")
     if scope == "all":
+        if any(
+            name.startswith("quantity-") and raw.strip() not in ("", "0")
+            for name, raw in request.form.items()
+        ):
+            # Everything, or these copies: a request cannot ask for both.
+            raise OrderError("Please choose either everything or some copies, not both.")
         return None
     if scope != "lines":
         raise OrderError("Please choose what to refund.")
