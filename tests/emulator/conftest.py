@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import stripe
 from emulator_support import WebhookReceiver, emptied, sdk
+from merchant_site import MerchantServer
+from playwright.sync_api import Browser, Page, Request
 
 from stripe_emulator import EmulatorProcess, EmulatorServer, RunningEmulator
 
@@ -76,3 +79,38 @@ def receiver() -> Iterator[WebhookReceiver]:
     found = WebhookReceiver()
     yield found
     found.close()
+
+
+# --- a merchant's site in Chromium (the Stripe.js stand-in's browser tests) -------------------
+
+
+@pytest.fixture(scope="module")
+def merchant(emulator: RunningEmulator) -> Iterator[MerchantServer]:
+    server = MerchantServer(emulator, sdk(emulator))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+    thread.join()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context()
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def confirm_calls(page: Page) -> list[Request]:
+    """Every confirm request the page sends to the emulator."""
+    calls: list[Request] = []
+
+    def record(request: Request) -> None:
+        if request.url.endswith("/confirm"):
+            calls.append(request)
+
+    page.on("request", record)
+    return calls

@@ -4,19 +4,14 @@ the Elements group's API, and a checkout page built as Stripe's Payment Element 
 from __future__ import annotations
 
 import json
-import threading
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote
 
 import pytest
 import stripe
-from emulator_support import sdk
-from playwright.sync_api import Browser, Page, Request, expect
-from test_stripe_js_browser import FUTURE_EXPIRY, MerchantServer, fill_card, query_of
-
-from stripe_emulator import RunningEmulator
+from merchant_site import FUTURE_EXPIRY, MerchantServer, fill_card, query_of
+from playwright.sync_api import Page, Request, expect
 
 pytestmark = pytest.mark.e2e
 
@@ -31,33 +26,6 @@ US_ADDRESS = {
         "country": "US",
     },
 }
-
-
-@pytest.fixture(scope="module")
-def merchant(emulator: RunningEmulator) -> Iterator[MerchantServer]:
-    server = MerchantServer(emulator, sdk(emulator))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context()
-    context.set_default_timeout(10_000)
-    yield context.new_page()
-    context.close()
-
-
-@pytest.fixture
-def confirm_calls(page: Page) -> list[Request]:
-    """Every confirm request the page sends to the emulator."""
-    calls: list[Request] = []
-    page.on("request", lambda request: calls.append(request) if "/confirm" in request.url else None)
-    return calls
 
 
 @pytest.fixture
