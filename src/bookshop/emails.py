@@ -1,177 +1,106 @@
-"""What the shop tells its customers by email, each queued once through the outbox."""
+"""What the shop tells its customers by email, each queued once through the outbox, in text and
+HTML from templates/email/. Both are rendered when the email is queued, in the order's
+transaction: they tell the order's state at that moment, however late the email is sent."""
 
 from __future__ import annotations
 
+import functools
+import re
+from pathlib import Path
+from typing import Any
+
 from flask import current_app, has_app_context, has_request_context, request
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
 from .mailer import queue_email
 from .models import Email, Order, Refund, Shipment
 from .money import format_money
+from .wording import local_time
+
+TEMPLATES = Path(__file__).parent / "templates" / "email"
+
+
+@functools.cache
+def _environment() -> Environment:
+    # Its own environment, so emails can be queued wherever the domain runs (requests, commands,
+    # the worker) with or without a Flask app; HTML escaped, text left as written.
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(enabled_extensions=("html",), default=False),
+        undefined=StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["money"] = format_money
+    env.filters["local_time"] = local_time
+    return env
+
+
+def render(kind: str, **context: Any) -> tuple[str, str]:
+    """The text and the HTML of an email from templates/email/<kind>.txt and .html."""
+    env = _environment()
+    text = env.get_template(f"{kind}.txt").render(**context)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip() + "\n"  # optional parts leave no gaps
+    return text, env.get_template(f"{kind}.html").render(**context)
 
 
 def queue_order_paid(session: Session, order: Order) -> Email | None:
     """The order-confirmation email, once per order: when it is paid, or when the card is
     authorized (then charged when the books ship)."""
-    authorized = order.status == "authorized"
-    total = format_money(order.total_amount, order.currency)
-    body = "\n".join(
-        [
-            "Thank you for your order.",
-            "",
-            f"Order {order.reference}",
-            *_order_lines(order),
-            f"  {'Total, held on your card' if authorized else 'Total paid'}: {total}",
-            "",
-            *(["We charge your card when your books ship.", ""] if authorized else []),
-            *_delivery(order),
-            *_order_link(order),
-            "Bookshop",
-        ]
+    subject = f"Your Bookshop order {order.reference} is confirmed"
+    text, html = render(
+        "order_paid", **_common(order, subject), authorized=order.status == "authorized"
     )
-    return queue_email(
-        session,
-        order,
-        "order_paid",
-        f"order_paid:{order.id}",
-        f"Your Bookshop order {order.reference} is confirmed",
-        body,
-    )
+    return queue_email(session, order, "order_paid", f"order_paid:{order.id}", subject, text, html)
 
 
 def queue_order_refunded(session: Session, order: Order, refund: Refund) -> Email | None:
-    """The refund email, once per refund."""
-    returned = [
-        f"  {rl.quantity} × {rl.order_line.title}"
+    """The refund email, once per refund: what was refunded, and where the order stands now."""
+    subject = f"Refund for your Bookshop order {order.reference}"
+    refunded_lines = [
+        (rl.quantity, rl.order_line.title, rl.quantity * rl.order_line.unit_amount)
         for rl in refund.lines
         if rl.order_line is not None
     ]
-    body = "\n".join(
-        [
-            f"We have refunded {format_money(refund.amount, refund.currency)} "
-            f"for your order {order.reference}.",
-            *(["", "Returned:", *returned] if returned else []),
-            "",
-            "The money usually reaches your card within 5–10 business days.",
-            "",
-            *_order_link(order),
-            "Bookshop",
-        ]
-    )
-    return queue_email(
-        session,
-        order,
+    paid_total = sum(p.amount_received for p in order.payments)
+    refunded_total = sum(r.amount for r in order.refunds if r.status == "succeeded")
+    text, html = render(
         "order_refunded",
-        f"refund:{refund.id}",
-        f"Refund for your Bookshop order {order.reference}",
-        body,
+        **_common(order, subject),
+        refund=refund,
+        refunded_lines=refunded_lines,
+        paid_total=paid_total,
+        refunded_total=refunded_total,
+        fully_refunded=order.status == "refunded" or refunded_total >= paid_total > 0,
     )
-
-
-def queue_refund_failed(session: Session, order: Order, refund: Refund) -> Email | None:
-    """A refund the bank reported as done failed after all: the money did not go back."""
-    amount = format_money(refund.amount, refund.currency)
-    body = "\n".join(
-        [
-            f"We are sorry: the refund of {amount} for your order {order.reference} did not "
-            "reach your card after all. Your bank sent it back to us.",
-            "",
-            "Nothing is lost: we will contact you to return the money another way, and you can "
-            "ask for the refund again from your order page.",
-            "",
-            *_order_link(order),
-            "Bookshop",
-        ]
-    )
-    return queue_email(
-        session,
-        order,
-        "refund_failed",
-        f"refund_failed:{refund.id}",
-        f"Your refund for order {order.reference} did not go through",
-        body,
-    )
+    return queue_email(session, order, "order_refunded", f"refund:{refund.id}", subject, text, html)
 
 
 def queue_order_shipped(session: Session, order: Order, shipment: Shipment) -> Email | None:
     """The books are on their way: what shipped, how to follow it, what was charged."""
+    subject = f"Your Bookshop order {order.reference} has shipped"
     shipped = [
-        f"  {sl.quantity} × {sl.order_line.title}"
-        for sl in shipment.lines
-        if sl.order_line is not None
+        (sl.quantity, sl.order_line.title) for sl in shipment.lines if sl.order_line is not None
     ]
-    follow = [f"Carrier: {shipment.carrier}", f"Tracking number: {shipment.tracking_number}"]
-    if shipment.tracking_url:
-        follow.append(f"Follow it: {shipment.tracking_url}")
-    charged = format_money(order.total_amount, order.currency)
-    body = "\n".join(
-        [
-            f"Good news: books from your order {order.reference} are on their way.",
-            "",
-            *shipped,
-            "",
-            *follow,
-            "",
-            *(
-                [f"We have now charged your card {charged}.", ""]
-                if order.capture_method == "manual"
-                else []
-            ),
-            *_delivery(order),
-            *_order_link(order),
-            "Bookshop",
-        ]
+    text, html = render(
+        "order_shipped", **_common(order, subject), shipment=shipment, shipped=shipped
     )
     return queue_email(
-        session,
-        order,
-        "order_shipped",
-        f"shipped:{shipment.id}",
-        f"Your Bookshop order {order.reference} has shipped",
-        body,
+        session, order, "order_shipped", f"shipped:{shipment.id}", subject, text, html
     )
 
 
 def queue_hold_expired(session: Session, order: Order) -> Email | None:
     """The card's hold ran out before the books could ship: nothing was charged."""
-    body = "\n".join(
-        [
-            f"We could not ship your order {order.reference} in time, and the hold on your "
-            "card has now been released: nothing was charged.",
-            "",
-            "We are sorry. If you still want these books, you can order them again:",
-            *_order_lines(order),
-            "",
-            *_order_link(order),
-            "Bookshop",
-        ]
-    )
+    subject = f"Your Bookshop order {order.reference} was not charged"
+    text, html = render("hold_expired", **_common(order, subject))
     return queue_email(
-        session,
-        order,
-        "hold_expired",
-        f"hold_expired:{order.id}",
-        f"Your Bookshop order {order.reference} was not charged",
-        body,
+        session, order, "hold_expired", f"hold_expired:{order.id}", subject, text, html
     )
 
 
-def _order_lines(order: Order) -> list[str]:
-    lines = [
-        f"  {line.kept_quantity} × {line.title}  {format_money(line.line_amount, order.currency)}"
-        for line in order.lines
-        if line.kept_quantity
-    ]
-    if order.shipping_label:
-        shipping = format_money(order.shipping_amount, order.currency)
-        lines.append(f"  Delivery: {order.shipping_label}  {shipping}")
-    return lines
-
-
-def _delivery(order: Order) -> list[str]:
-    """Where the books go and when they should arrive, once the customer said."""
-    if not order.ship_to_name:
-        return []
+def _common(order: Order, subject: str) -> dict[str, Any]:
+    """What every email shows: the order, where its books go, the link to its page."""
     place = ", ".join(
         part
         for part in (
@@ -184,16 +113,13 @@ def _delivery(order: Order) -> list[str]:
         )
         if part
     )
-    estimate = f" ({order.shipping_estimate})" if order.shipping_estimate else ""
-    return [f"Delivery to {order.ship_to_name}, {place}{estimate}", ""]
+    return {"order": order, "subject": subject, "place": place, "order_url": _order_url(order)}
 
 
-def _order_link(order: Order) -> list[str]:
+def _order_url(order: Order) -> str:
     base = ""
     if has_app_context():
         base = current_app.config.get("SHOP_URL") or ""
     if not base and has_request_context():
         base = request.host_url
-    if not base:
-        return []
-    return ["See your order at any time:", f"{base.rstrip('/')}/orders/{order.token}", ""]
+    return f"{base.rstrip('/')}/orders/{order.token}" if base else ""

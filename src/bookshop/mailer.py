@@ -29,9 +29,16 @@ _QUEUED_FLAG = "bookshop.emails_queued"
 
 
 def queue_email(
-    session: Session, order: Order | None, kind: str, dedupe_key: str, subject: str, body: str
+    session: Session,
+    order: Order | None,
+    kind: str,
+    dedupe_key: str,
+    subject: str,
+    body: str,
+    html: str | None = None,
 ) -> Email | None:
-    """Add an email to the outbox unless one with this key exists; None when it does."""
+    """Add an email (its text, and its HTML when there is one) to the outbox unless one with
+    this key exists; None when it does."""
     exists = session.scalar(select(Email.id).where(Email.dedupe_key == dedupe_key))
     if exists is not None:
         return None
@@ -42,6 +49,7 @@ def queue_email(
         to_address=order.email if order is not None else "",
         subject=subject[:200],
         body=body,
+        html=html,
     )
     session.add(email)
     session.info[_QUEUED_FLAG] = True
@@ -105,6 +113,8 @@ def build_message(email: Email, cfg: Any) -> EmailMessage:
     )
     message["X-Bookshop-Email"] = email.dedupe_key
     message.set_content(email.body)
+    if email.html:
+        message.add_alternative(email.html, subtype="html")  # mail clients pick what they show
     return message
 
 
