@@ -92,7 +92,10 @@ def pay(token: str) -> ResponseReturnValue:
     if order.status == OrderStatus.PENDING_PAYMENT:
         canceling.expire_due(db.session, utcnow(), [order.id])
     if order.status != OrderStatus.PENDING_PAYMENT:
-        flash(NOTHING_TO_PAY.get(order.status, "This order is not waiting for payment."), "info")
+        flash(
+            NOTHING_TO_PAY.get(OrderStatus(order.status), "This order is not waiting for payment."),
+            "info",
+        )
         return redirect(url_for("orders.detail", token=token), 303)
     return render_checkout(
         lines=[(line.book, line.quantity, line.line_amount) for line in order.lines],
