@@ -85,7 +85,7 @@ def test_run_without_stripe_keys_uses_the_emulator_stops_cleanly_and_restarts(ru
     assert f'src="http://127.0.0.1:{emulator_port}/v3/"' in checkout
     assert 'data-publishable-key="pk_test_emulator"' in checkout
     endpoint = json.loads(state.read_text())
-    assert endpoint["url"] == f"http://127.0.0.1:{shop_port}/webhooks/stripe"
+    assert endpoint["url"] == f"http://localhost:{shop_port}/webhooks/stripe"  # from SHOP_URL
     assert (tmp_path / "instance" / "bookshop.db").exists()
     assert (tmp_path / "instance" / "emulator.db").exists()
     assert oct((tmp_path / "instance" / "secret_key").stat().st_mode & 0o777) == "0o600"
