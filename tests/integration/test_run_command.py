@@ -1,4 +1,5 @@
-"""`python -m bookshop_dev` (what `make run` runs) on a fresh directory: emulator child, test-mode banner, clean stop."""
+"""`python -m bookshop_dev` (what `make run` runs) on a fresh directory: emulator child,
+test-mode banner, clean stop."""
 
 import json
 import os
