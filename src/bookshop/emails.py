@@ -90,6 +90,15 @@ def queue_order_shipped(session: Session, order: Order, shipment: Shipment) -> E
     )
 
 
+def queue_refund_failed(session: Session, order: Order, refund: Refund) -> Email | None:
+    """A refund the bank reported as done failed after all: the money did not go back."""
+    subject = f"Your refund for order {order.reference} did not go through"
+    text, html = render("refund_failed", **_common(order, subject), refund=refund)
+    return queue_email(
+        session, order, "refund_failed", f"refund_failed:{refund.id}", subject, text, html
+    )
+
+
 def queue_hold_expired(session: Session, order: Order) -> Email | None:
     """The card's hold ran out before the books could ship: nothing was charged."""
     subject = f"Your Bookshop order {order.reference} was not charged"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
@@ -103,15 +105,17 @@ class RefundStatus(StrEnum):
     CANCELED = "canceled"  # withdrawn before it happened
 
 
-def compare_and_set_status(session: Session, row: Order | Refund, current: str, to: str) -> bool:
-    """Move row's status in the database only if it still is `current`; False (row refreshed)
+def compare_and_set_status(
+    session: Session, row: Order | Refund, current: str, to: str, column: str = "status"
+) -> bool:
+    """Move a status column in the database only if it still is `current`; False (row refreshed)
     when someone else moved it first, so that the side effects of a move happen once."""
     session.flush()
     model = type(row)
     result = session.execute(
         update(model)
-        .where(model.id == row.id, model.status == current)
-        .values(status=to)
+        .where(model.id == row.id, getattr(model, column) == current)
+        .values({column: to})
         .execution_options(synchronize_session="evaluate")
     )
     if rows_matched(result) != 1:
@@ -126,15 +130,7 @@ def transition(session: Session, order: Order, to: OrderStatus, note: str = "") 
     The move is a compare-and-set on the stored status, so two processes racing to move the
     same order cannot both win: the loser gets OrderChanged and changes nothing.
     """
-    current = OrderStatus(order.status)
-    if current == to and to not in TRANSITIONS[current]:
-        return False
-    if to not in TRANSITIONS[current]:
-        raise IllegalTransition(f"order {order.reference}: {current} -> {to} is not allowed")
-    if not compare_and_set_status(session, order, current, to):
-        raise OrderChanged()
-    session.add(OrderEvent(order=order, from_status=current, to_status=to, note=note[:500]))
-    return True
+    return _move(session, order, OrderStatus(order.status), to, TRANSITIONS, PAYMENT_TRACK, note)
 
 
 def fulfilment_transition(
@@ -143,28 +139,27 @@ def fulfilment_transition(
     """Move an order's fulfilment status and record it on the timeline; False when it is already
     there. A compare-and-set, like transition(): of two racing moves, one wins."""
     current = FulfilmentStatus(order.fulfilment_status)
-    if current == to and to not in FULFILMENT_TRANSITIONS[current]:
+    return _move(session, order, current, to, FULFILMENT_TRANSITIONS, FULFILMENT_TRACK, note)
+
+
+def _move(
+    session: Session,
+    order: Order,
+    current: StrEnum,
+    to: StrEnum,
+    transitions: Mapping[Any, frozenset[Any]],
+    track: str,
+    note: str,
+) -> bool:
+    if current == to and to not in transitions[current]:
         return False
-    if to not in FULFILMENT_TRANSITIONS[current]:
+    if to not in transitions[current]:
         raise IllegalTransition(f"order {order.reference}: {current} -> {to} is not allowed")
-    session.flush()
-    result = session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.fulfilment_status == current)
-        .values(fulfilment_status=to)
-        .execution_options(synchronize_session="evaluate")
-    )
-    if rows_matched(result) != 1:
-        session.refresh(order)
+    column = "status" if track == PAYMENT_TRACK else "fulfilment_status"
+    if not compare_and_set_status(session, order, current, to, column):
         raise OrderChanged()
     session.add(
-        OrderEvent(
-            order=order,
-            track=FULFILMENT_TRACK,
-            from_status=current,
-            to_status=to,
-            note=note[:500],
-        )
+        OrderEvent(order=order, track=track, from_status=current, to_status=to, note=note[:500])
     )
     return True
 
