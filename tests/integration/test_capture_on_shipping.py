@@ -17,6 +17,7 @@ from bookshop.actions import fulfilment
 from bookshop.cli import cli
 from bookshop.extensions import db
 from bookshop.models import Email
+from bookshop.testing import start_cart_checkout
 from shop_support import (
     HAMMING,
     PUBLIC,
@@ -62,38 +63,16 @@ def buy(client: FlaskClient, csrf_headers: dict[str, str]) -> Callable[..., Plac
     """Start paying for books and choose express delivery to Singapore, as the page does."""
 
     def start(*lines: tuple[str, int]) -> Placed:
-        for slug, quantity in lines or [(HAMMING, 2), (PUBLIC, 1)]:
-            client.post("/cart/add", data={"book": slug, "quantity": quantity, **csrf_form(client)})
-        page = client.get("/checkout").get_data(as_text=True)
-        answer = client.post(
-            "/checkout/payment-intent",
-            json={
-                "email": "reader@example.com",
-                "cart_version": _attribute(page, "data-cart-version"),
-                "checkout_id": _attribute(page, "data-checkout-id"),
-            },
-            headers=csrf_headers,
-        )
-        assert answer.status_code == 201, answer.get_data(as_text=True)
+        answer = start_cart_checkout(client, *(lines or [(HAMMING, 2), (PUBLIC, 1)]))
         chosen = client.post(
-            answer.json["deliveryUrl"],
+            answer["deliveryUrl"],
             json={"option": "sg-express", "address": SINGAPORE},
             headers=csrf_headers,
         )
         assert chosen.status_code == 200, chosen.get_data(as_text=True)
-        return Placed.from_answer(answer.json)
+        return Placed.from_answer(answer)
 
     return start
-
-
-def csrf_form(client: FlaskClient) -> dict[str, str]:
-    from bookshop.testing import csrf_token
-
-    return {"csrf_token": csrf_token(client)}
-
-
-def _attribute(html: str, name: str) -> str:
-    return html.split(f'{name}="', 1)[1].split('"', 1)[0]
 
 
 def intent_at_stripe(shop: Shop, placed: Placed) -> dict[str, Any]:
