@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from flask import current_app, has_app_context, has_request_context, request
+from flask import current_app, has_app_context
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from sqlalchemy.orm import Session
 
@@ -126,9 +126,6 @@ def _common(order: Order, subject: str) -> dict[str, Any]:
 
 
 def _order_url(order: Order) -> str:
-    base = ""
-    if has_app_context():
-        base = current_app.config.get("SHOP_URL") or ""
-    if not base and has_request_context():
-        base = request.host_url
+    # SHOP_URL only, never the request's Host header: a forged Host must not end up in an email.
+    base = current_app.config.get("SHOP_URL") or "" if has_app_context() else ""
     return f"{base.rstrip('/')}/orders/{order.token}" if base else ""
