@@ -6,9 +6,13 @@ import logging
 
 import pytest
 from flask import g
+from sqlalchemy import select
 
 from bookshop import logs
 from bookshop.config import ConfigError, build
+from bookshop.extensions import db
+from bookshop.models import Email
+from shop_support import placed_order
 
 KEYS = {"STRIPE_SECRET_KEY": "sk_test_abc", "STRIPE_PUBLISHABLE_KEY": "pk_test_abc"}
 PRODUCTION = {
@@ -124,3 +128,21 @@ def test_json_log_lines_carry_the_request_id_and_no_client_secret(app):
     assert record["request_id"] == "req-abc12345"
     assert record["level"] == "WARNING"
     assert "secret_abc" not in line
+
+
+def test_emails_link_to_shop_url_whatever_host_the_order_came_through(make_app, fake_stripe):
+    app = make_app(SHOP_URL="https://shop.example", TRUSTED_HOSTS="shop.example,alias.example")
+    with app.app_context():
+        placed = placed_order(db.session)
+    fake_stripe.set_status(placed.payment_intent, "succeeded")
+
+    # The customer comes back through another host name: the email is queued in that request.
+    response = app.test_client().get(
+        fake_stripe.return_path(placed.payment_intent), base_url="http://alias.example"
+    )
+
+    assert response.status_code == 200
+    with app.app_context():
+        body = db.session.scalars(select(Email.body)).one()
+    assert "https://shop.example/orders/" in body
+    assert "alias.example" not in body
