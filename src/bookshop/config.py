@@ -21,6 +21,10 @@ MIN_PRODUCTION_SECRET_LENGTH = 32
 ENVIRONMENTS = ("development", "production")
 # manual: the card is authorized at checkout and charged when the books ship; automatic: at once.
 CAPTURE_METHODS = ("manual", "automatic")
+# elements: the payment form on the shop's own page; hosted: Stripe's hosted Checkout page.
+CHECKOUT_MODES = ("elements", "hosted")
+# Stripe keeps a Checkout Session open for 30 minutes to 24 hours.
+HOSTED_EXPIRY_MINUTES = (30, 24 * 60)
 
 # Settings of the production set-up (server, worker, logs, public address, abuse limits).
 SERVING_SETTINGS = (
@@ -71,6 +75,7 @@ ENV_SETTINGS = (
     "REFUND_WINDOW_DAYS",
     "CART_MAX_QUANTITY",
     "CAPTURE_METHOD",
+    "CHECKOUT_MODE",
     "SHOP_URL",
     "SHOP_TIME_ZONE",
     "MAIL_FROM",
@@ -158,6 +163,16 @@ def _orders_and_mail(cfg: dict[str, Any]) -> None:
     if capture not in CAPTURE_METHODS:
         raise ConfigError(f"CAPTURE_METHOD must be manual or automatic, not {capture!r}")
     cfg["CAPTURE_METHOD"] = capture
+    mode = str(cfg.get("CHECKOUT_MODE") or "elements").lower()
+    if mode not in CHECKOUT_MODES:
+        raise ConfigError(f"CHECKOUT_MODE must be elements or hosted, not {mode!r}")
+    cfg["CHECKOUT_MODE"] = mode
+    longest = HOSTED_EXPIRY_MINUTES[1]
+    if mode == "hosted" and cfg["ORDER_EXPIRY_MINUTES"] > longest:
+        raise ConfigError(
+            f"ORDER_EXPIRY_MINUTES must be at most {longest} with CHECKOUT_MODE=hosted: "
+            "Stripe keeps a Checkout Session open for at most 24 hours"
+        )
     zone = str(cfg.get("SHOP_TIME_ZONE") or "Asia/Singapore")
     try:
         ZoneInfo(zone)

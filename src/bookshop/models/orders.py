@@ -58,6 +58,8 @@ class Order(Base):
     ship_to_state: Mapped[str | None] = mapped_column(String(60))
     ship_to_postal_code: Mapped[str | None] = mapped_column(String(20))
     ship_to_country: Mapped[str | None] = mapped_column(String(2))
+    # CHECKOUT_MODE=hosted: the order's latest Checkout Session (cs_…), paid on Stripe's page.
+    checkout_session_id: Mapped[str | None] = mapped_column(String(255), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

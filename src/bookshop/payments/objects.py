@@ -228,3 +228,126 @@ def without_client_secrets(payload: str) -> str:
     """A Stripe payload with every client secret masked, fit to store or log: a client secret
     lets a browser confirm a payment, so it never rests anywhere but at Stripe."""
     return _CLIENT_SECRET.sub(r"\1_secret_***", payload)
+
+
+class CheckoutStatus(StrEnum):
+    """A Checkout Session's status, as Stripe names it."""
+
+    OPEN = "open"  # the customer can still pay on Stripe's page
+    COMPLETE = "complete"  # paid, or paid by a method that settles later (payment_status unpaid)
+    EXPIRED = "expired"  # final: can never be paid
+
+
+@dataclass(frozen=True)
+class CheckoutLine:
+    """One line a Checkout Session charges for, priced by the shop."""
+
+    name: str
+    unit_amount: int
+    quantity: int
+
+
+@dataclass(frozen=True)
+class ShippingRateData:
+    """A delivery option offered on Stripe's page; `code` comes back in the rate's metadata."""
+
+    code: str
+    name: str
+    amount: int
+    min_days: int
+    max_days: int
+
+
+@dataclass(frozen=True)
+class ShippingDetails:
+    """Where the customer asked Stripe's page to send the books (Stripe's words, unchecked)."""
+
+    name: str
+    phone: str
+    line1: str
+    line2: str
+    city: str
+    state: str
+    postal_code: str
+    country: str
+
+
+@dataclass(frozen=True)
+class ChosenShipping:
+    """The delivery option the customer chose on Stripe's page, and what it charged."""
+
+    rate_id: str
+    amount: int
+    name: str = ""  # known when the rate was expanded
+    code: str | None = None  # the shop's option code, from the rate's metadata
+
+
+@dataclass(frozen=True)
+class CheckoutSession:
+    """The parts of a Stripe Checkout Session the shop uses."""
+
+    id: str
+    status: str  # open | complete | expired
+    payment_status: str  # paid | unpaid | no_payment_required
+    client_reference_id: str | None
+    currency: str
+    amount_total: int
+    expires_at: int  # Unix seconds
+    url: str | None = field(default=None, repr=False)  # Stripe's page, while the session is open
+    payment_intent_id: str | None = None
+    intent: PaymentIntent | None = None  # when the PaymentIntent was expanded
+    shipping: ShippingDetails | None = None
+    chosen_shipping: ChosenShipping | None = None
+    created: int = 0
+
+
+def checkout_session_from_dict(data: Mapping[str, Any]) -> CheckoutSession:
+    """A Checkout Session from Stripe's JSON (an API answer or a webhook's data.object)."""
+    intent = data.get("payment_intent")
+    return CheckoutSession(
+        id=data["id"],
+        status=data.get("status") or CheckoutStatus.OPEN,
+        payment_status=data.get("payment_status") or "unpaid",
+        client_reference_id=data.get("client_reference_id"),
+        currency=data["currency"],
+        amount_total=data.get("amount_total") or 0,
+        expires_at=int(data.get("expires_at") or 0),
+        url=data.get("url"),
+        payment_intent_id=id_of(intent),
+        intent=payment_intent_from_dict(intent) if isinstance(intent, Mapping) else None,
+        shipping=_shipping_details(data),
+        chosen_shipping=_chosen_shipping(data.get("shipping_cost")),
+        created=int(data.get("created") or 0),
+    )
+
+
+def _shipping_details(data: Mapping[str, Any]) -> ShippingDetails | None:
+    # Newer API versions move it under collected_information; older ones keep shipping_details.
+    collected = (data.get("collected_information") or {}).get("shipping_details")
+    details = collected or data.get("shipping_details")
+    if not isinstance(details, Mapping) or not isinstance(details.get("address"), Mapping):
+        return None
+    address = details["address"]
+    phone = (data.get("customer_details") or {}).get("phone")
+    return ShippingDetails(
+        name=str(details.get("name") or ""),
+        phone=str(phone or ""),
+        **{part: str(address.get(part) or "") for part in _ADDRESS_PARTS},
+    )
+
+
+_ADDRESS_PARTS = ("line1", "line2", "city", "state", "postal_code", "country")
+
+
+def _chosen_shipping(cost: Any) -> ChosenShipping | None:
+    if not isinstance(cost, Mapping) or not cost.get("shipping_rate"):
+        return None
+    rate = cost["shipping_rate"]
+    if not isinstance(rate, Mapping):
+        return ChosenShipping(rate_id=str(rate), amount=int(cost.get("amount_total") or 0))
+    return ChosenShipping(
+        rate_id=str(rate["id"]),
+        amount=int(cost.get("amount_total") or 0),
+        name=str(rate.get("display_name") or ""),
+        code=(rate.get("metadata") or {}).get("option"),
+    )
