@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from .conftest import production_env, seed_database
+from .server_support import production_env, seed_database
 
 ROOT = Path(__file__).resolve().parents[2]
 

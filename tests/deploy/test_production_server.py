@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from .conftest import checkout, production_env, seed_database
+from .server_support import checkout, production_env, seed_database
 
 BOOK = "working-in-public"
 
