@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..catalog.version import catalog_changed
 from ..covers import MOTIFS, CoverStyle
 from ..database import rows_matched
 from ..models import Book, ShippingOption
@@ -88,6 +89,7 @@ def add_book(
     book = Book(slug=slug, stock=stock, position=position, **values)
     session.add(book)
     session.flush()
+    catalog_changed(session)
     audit(session, actor, "book.add", ("book", slug), None, book_state(book))
     session.commit()
     return book
@@ -102,6 +104,7 @@ def edit_book(session: Session, actor: Actor, book: Book, values: Mapping[str, A
     changed = {k: v for k, v in after.items() if before[k] != v}
     if not changed:
         raise OrderError("Nothing was changed.")
+    catalog_changed(session)
     audit(
         session,
         actor,
@@ -132,6 +135,7 @@ def adjust_stock(session: Session, actor: Actor, book: Book, change: int, reason
     if rows_matched(result) != 1:
         session.rollback()
         raise OrderError(f"Only {book.stock} copies are left, so {-change} cannot be removed.")
+    catalog_changed(session)
     session.refresh(book)
     audit(
         session,

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..covers import CoverStyle
 from ..models import Book, ShippingOption
 from ..money import to_minor_units
+from .version import catalog_changed
 
 _FIELDS = ("title", "subtitle", "author", "blurb", "published_year")
 # Copies a new book starts with; stock of books already in the database is never reset.
@@ -59,6 +60,8 @@ def seed_catalog(session: Session) -> SeedResult:
             updated += 1
         else:
             unchanged += 1
+    if created or updated:
+        catalog_changed(session)
     return SeedResult(created=created, updated=updated, unchanged=unchanged)
 
 

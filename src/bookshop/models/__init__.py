@@ -2,7 +2,7 @@
 outbox; the back office's staff, audit log, notes and reports."""
 
 from .base import NAMING_CONVENTION, Base, UTCDateTime, new_order_token, utcnow
-from .catalog import Book, ShippingOption
+from .catalog import Book, CatalogVersion, ShippingOption
 from .orders import (
     Dispute,
     Order,
@@ -31,6 +31,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Book",
+    "CatalogVersion",
     "Dispute",
     "DisputeResponse",
     "Email",

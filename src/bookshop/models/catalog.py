@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Integer,
@@ -71,3 +72,13 @@ class ShippingOption(Base):
     def country_codes(self) -> frozenset[str]:
         """The countries this option delivers to."""
         return frozenset(code.strip() for code in self.countries.split(",") if code.strip())
+
+
+class CatalogVersion(Base):
+    """One row whose counter moves with every change to the books (details, prices, stock), in the
+    same transaction: any process can tell whether its rendered catalog pages are still true."""
+
+    __tablename__ = "catalog_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=1, server_default=text("1"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from ..catalog.version import catalog_changed
 from ..database import rows_matched
 from ..models import Book
 from .errors import OutOfStock
@@ -19,7 +20,10 @@ def reserve_stock(session: Session, book: Book, quantity: int) -> bool:
         .execution_options(synchronize_session=False)
     )
     session.expire(book, ["stock"])
-    return rows_matched(result) == 1
+    if rows_matched(result) != 1:
+        return False
+    catalog_changed(session)
+    return True
 
 
 def release_stock(session: Session, book_id: int, quantity: int) -> None:
@@ -30,6 +34,7 @@ def release_stock(session: Session, book_id: int, quantity: int) -> None:
         .values(stock=Book.stock + quantity)
         .execution_options(synchronize_session=False)
     )
+    catalog_changed(session)
     book = session.get(Book, book_id, populate_existing=False)
     if book is not None:
         session.expire(book, ["stock"])
