@@ -117,6 +117,7 @@ def test_closing_the_tab_mid_payment_then_paying_from_my_orders(
     again.get_by_test_id("resume-payment").click()
     expect(again.get_by_test_id("email")).to_have_value("reader@example.com")
     again.get_by_test_id("continue").click()
+    expect(again.get_by_test_id("card-number")).to_be_visible()  # the Elements are mounted
     fill_card(again)
     again.get_by_test_id("pay-button").click()
 
