@@ -22,6 +22,8 @@ EVENT_INDEXES = (
     "ix_stripe_events_processed_at",
 )
 ORDER_INDEXES = (
+    "ix_orders_fulfilment_status_status_created_at",
+    "ix_orders_created_at_sales",
     "ix_orders_created_at_id",
     "ix_orders_email",
     "ix_orders_fulfilment_status_created_at_id",
@@ -199,6 +201,14 @@ def upgrade() -> None:
         "ix_orders_status_created_at_id", "orders", ["status", "created_at", "id"], unique=False
     )
     op.create_index("ix_orders_total_amount_id", "orders", ["total_amount", "id"], unique=False)
+    op.create_index(
+        "ix_orders_fulfilment_status_status_created_at",
+        "orders",
+        ["fulfilment_status", "status", "created_at"],
+    )
+    op.create_index(
+        "ix_orders_created_at_sales", "orders", ["created_at", "status", "currency", "total_amount"]
+    )
     for name in EVENT_INDEXES:
         op.create_index(name, "stripe_events", [name.removeprefix("ix_stripe_events_")])
 

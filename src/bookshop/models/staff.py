@@ -157,6 +157,20 @@ Index(
     _orders.c.id,
 )
 Index("ix_orders_email", _orders.c.email)
+# The dashboard: orders to ship (counted without reading the table), and sales per day.
+Index(
+    "ix_orders_fulfilment_status_status_created_at",
+    _orders.c.fulfilment_status,
+    _orders.c.status,
+    _orders.c.created_at,
+)
+Index(
+    "ix_orders_created_at_sales",
+    _orders.c.created_at,
+    _orders.c.status,
+    _orders.c.currency,
+    _orders.c.total_amount,
+)
 Index("ix_orders_total_amount_id", _orders.c.total_amount, _orders.c.id)
 # The event log's page, the dashboard's failure count and the order page's "webhook events that
 # touched it" read the events by these.

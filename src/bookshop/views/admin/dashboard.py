@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from flask import render_template, request
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ... import orders
 from ...extensions import db
-from ...models import AuditEntry, Book, Order, utcnow
+from ...models import AuditEntry, Book, Payment, utcnow
 from ...money import format_money
 from ...staff_auth import requires
 from . import bp, stats
@@ -29,7 +29,7 @@ def dashboard() -> str:
     days = 90 if request.args.get("days") == "90" else 30
     currency = _shop_currency()
     waiting_count, waiting = stats.waiting_to_ship(db.session)
-    holds = {order.id: _hold_ends(order) for order in orders.holds_running_out(db.session, now)}
+    holds = _hold_ends([order.id for order in orders.holds_running_out(db.session, now)])
     failing, failing_recent = stats.failed_events(db.session, now - timedelta(hours=24))
     series = stats.daily(db.session, days, today, currency)
     return render_template(
@@ -81,6 +81,13 @@ def _shop_currency() -> str:
     return db.session.scalar(select(Book.currency).order_by(Book.position).limit(1)) or "sgd"
 
 
-def _hold_ends(order: Order) -> datetime | None:
-    ends = [p.capture_before for p in order.payments if p.capture_before is not None]
-    return min(ends) if ends else None
+def _hold_ends(order_ids: list[int]) -> dict[int, datetime]:
+    """When each order's card hold runs out (one query, not one per order)."""
+    if not order_ids:
+        return {}
+    rows = db.session.execute(
+        select(Payment.order_id, func.min(Payment.capture_before))
+        .where(Payment.order_id.in_(order_ids), Payment.capture_before.is_not(None))
+        .group_by(Payment.order_id)
+    ).all()
+    return {order_id: ends for order_id, ends in rows if ends is not None}

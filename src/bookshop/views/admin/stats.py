@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import Date, String, cast, func, select, type_coerce
 from sqlalchemy.orm import Session
 
 from ...models import Dispute, Order, StripeEvent
@@ -24,6 +24,9 @@ SOLD = (
     OrderStatus.WON,
     OrderStatus.LOST,
 )
+# The rest, so that "sold" can be asked as NOT IN: the planner then reads the sales by date from
+# the covering index (created_at, status, currency, total_amount) instead of by status.
+NOT_SOLD = tuple(status for status in OrderStatus if status not in SOLD)
 OPEN_DISPUTES = ("warning_needs_response", "warning_under_review", "needs_response", "under_review")
 TO_SHIP = (FulfilmentStatus.UNFULFILLED, FulfilmentStatus.PARTIALLY_SHIPPED)
 WAITING_SHOWN = 15
@@ -41,7 +44,7 @@ def sales_since(session: Session, start: datetime) -> Sales:
     """Orders placed since `start` that were paid or authorized, with their totals."""
     rows = session.execute(
         select(Order.currency, func.count(), func.coalesce(func.sum(Order.total_amount), 0))
-        .where(Order.created_at >= start, Order.status.in_(SOLD))
+        .where(Order.created_at >= start, Order.status.not_in(NOT_SOLD))
         .group_by(Order.currency)
     ).all()
     return Sales(
@@ -102,7 +105,7 @@ def daily(session: Session, days: int, today: date, currency: str) -> list[Day]:
     bucket = _day_bucket(session)
     rows = session.execute(
         select(bucket, func.count(), func.coalesce(func.sum(Order.total_amount), 0))
-        .where(Order.created_at >= start, Order.status.in_(SOLD), Order.currency == currency)
+        .where(Order.created_at >= start, Order.status.not_in(NOT_SOLD), Order.currency == currency)
         .group_by(bucket)
     ).all()
     by_day = {str(row[0])[:10]: (int(row[2]), int(row[1])) for row in rows}
@@ -116,9 +119,9 @@ def daily(session: Session, days: int, today: date, currency: str) -> list[Day]:
 
 def _day_bucket(session: Session) -> Any:
     if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", Order.created_at), "YYYY-MM-DD")
+        return cast(func.timezone("UTC", Order.created_at), Date)
     # SQLite keeps UTC timestamps as text that starts with the date.
-    return func.substr(cast(Order.created_at, String), 1, 10)
+    return func.substr(type_coerce(Order.created_at, String), 1, 10)
 
 
 # --- the chart --------------------------------------------------------------------------------
