@@ -36,6 +36,16 @@ PUBLIC = "working-in-public"  # S$28.00
 EMAIL = "reader@example.com"
 PAID_CARD = "4242424242424242"
 CARD_EXPIRY = f"12 / {(datetime.now().year + 5) % 100:02d}"
+SINGAPORE_DETAILS = payments.ShippingDetails(
+    name="Ada Reader",
+    phone="",
+    line1="1 Fusionopolis Way",
+    line2="",
+    city="",
+    state="",
+    postal_code="138632",
+    country="SG",
+)
 # Nothing listens here: a call to Stripe that escaped the fake fails loudly.
 UNREACHABLE_STRIPE = "http://127.0.0.1:9"
 WEBHOOK_SECRET = "whsec_unit_test_secret"
@@ -220,6 +230,28 @@ def checkout_cart(client: FlaskClient, *lines: tuple[str, int]) -> Placed:
     return Placed.from_answer(start_cart_checkout(client, *(lines or [(HAMMING, 2), (PUBLIC, 1)])))
 
 
+def hosted_form(html: str) -> tuple[str, dict[str, str]]:
+    """Where a hosted-mode checkout page posts to, and its hidden fields."""
+    action = re.search(r'<form class="checkout-form" method="post" action="([^"]+)"', html)
+    assert action, "not the hosted checkout page"
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html))
+    return action.group(1), fields
+
+
+def start_hosted_checkout(
+    client: FlaskClient, *lines: tuple[str, int], email: str = EMAIL
+) -> TestResponse:
+    """Fill the cart (two Hammings and one Public unless told) and press "Continue to secure
+    payment" on the hosted-mode checkout page: the answer redirects to Stripe's page."""
+    for slug, quantity in lines or [(HAMMING, 2), (PUBLIC, 1)]:
+        client.post(
+            "/cart/add",
+            data={"csrf_token": csrf_token(client), "book": slug, "quantity": quantity},
+        )
+    action, fields = hosted_form(client.get("/checkout").get_data(as_text=True))
+    return client.post(action, data={**fields, "email": email})
+
+
 def placed_order(session: Session, slug: str = HAMMING, quantity: int = 1) -> Placed:
     """What the checkout does: a PaymentIntent at Stripe, then the order and its payment."""
     ordered = book(session, slug)
@@ -292,6 +324,9 @@ class FakeStripe:
     updated: list[dict[str, Any]] = field(default_factory=list)
     captures: dict[str, payments.PaymentIntent] = field(default_factory=dict)  # by key
     shipping: dict[str, Any] = field(default_factory=dict)  # PaymentIntent id -> shipping
+    sessions: dict[str, payments.CheckoutSession] = field(default_factory=dict)
+    session_params: dict[str, dict[str, Any]] = field(default_factory=dict)  # by session id
+    sessions_by_key: dict[str, str] = field(default_factory=dict)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def create_payment_intent(self, **params: Any) -> payments.PaymentIntent:
@@ -406,6 +441,105 @@ class FakeStripe:
         )
         self.refunds_by_key[idempotency_key] = refund
         return refund
+
+    def create_checkout_session(self, **params: Any) -> payments.CheckoutSession:
+        """Stripe's Checkout Session create; the same idempotency key answers the same session."""
+        if self.fail_with is not None:
+            raise self.fail_with
+        key = params["idempotency_key"]
+        if key in self.sessions_by_key:
+            return self.sessions[self.sessions_by_key[key]]
+        cs_id = f"cs_test_fake{next(self._ids):06d}"
+        self.session_params[cs_id] = params
+        self.sessions_by_key[key] = cs_id
+        self.sessions[cs_id] = payments.CheckoutSession(
+            id=cs_id,
+            status="open",
+            payment_status="unpaid",
+            client_reference_id=params["reference"],
+            currency=params["currency"],
+            amount_total=sum(line.unit_amount * line.quantity for line in params["lines"]),
+            expires_at=params["expires_at"],
+            url=f"https://checkout.stripe.test/c/pay/{cs_id}",
+        )
+        return self.sessions[cs_id]
+
+    def retrieve_checkout_session(self, checkout_session_id: str) -> payments.CheckoutSession:
+        if self.fail_with is not None:
+            raise self.fail_with
+        if checkout_session_id not in self.sessions:
+            raise payments.PaymentNotFound(f"no such checkout.session {checkout_session_id}")
+        found = self.sessions[checkout_session_id]
+        intent = self.intents.get(found.payment_intent_id or "")
+        return replace(found, intent=intent)
+
+    def expire_checkout_session(self, checkout_session_id: str) -> payments.CheckoutSession:
+        """Stripe's expire: only an open session; its PaymentIntent, if any, is canceled."""
+        found = self.retrieve_checkout_session(checkout_session_id)
+        if found.status != "open":
+            raise payments.InvalidPaymentRequest(f"cannot expire a {found.status} session")
+        if found.payment_intent_id:
+            self.set_status(found.payment_intent_id, "canceled")
+        self.sessions[checkout_session_id] = replace(found, status="expired", url=None)
+        return self.retrieve_checkout_session(checkout_session_id)
+
+    def list_checkout_sessions(
+        self, created_gte: int, created_lt: int
+    ) -> Iterator[payments.CheckoutSession]:
+        for checkout_session_id in list(self.sessions):
+            yield self.retrieve_checkout_session(checkout_session_id)
+
+    def pay_session(
+        self,
+        checkout_session_id: str,
+        option: int = 0,
+        address: payments.ShippingDetails | None = None,
+        status: str = "succeeded",
+    ) -> str:
+        """The customer pays on Stripe's page with the option at that index, to an address:
+        the session completes with its PaymentIntent (status given); its id."""
+        found = self.sessions[checkout_session_id]
+        rate = self.session_params[checkout_session_id]["shipping_options"][option]
+        pi_id = f"pi_fake{next(self._ids):06d}"
+        amount = found.amount_total + rate.amount
+        held = status == "requires_capture"
+        self.intents[pi_id] = payments.PaymentIntent(
+            id=pi_id,
+            status=status,
+            amount=amount,
+            amount_received=amount if status == "succeeded" else 0,
+            currency=found.currency,
+            metadata=dict(self.session_params[checkout_session_id]["metadata"]),
+            receipt_email=self.session_params[checkout_session_id]["customer_email"],
+            amount_capturable=amount if held else 0,
+            capture_method="manual" if held else "automatic",
+        )
+        self.sessions[checkout_session_id] = replace(
+            found,
+            status="complete",
+            payment_status="paid" if status in ("succeeded", "requires_capture") else "unpaid",
+            url=None,
+            amount_total=amount,
+            payment_intent_id=pi_id,
+            shipping=address or SINGAPORE_DETAILS,
+            chosen_shipping=payments.ChosenShipping(
+                f"shr_fake{option}", rate.amount, rate.name, rate.code
+            ),
+        )
+        return pi_id
+
+    def session_event(self, event_id: str, event_type: str, checkout_session_id: str) -> Any:
+        """A checkout.session.* event carrying the session as Stripe had it (ids only)."""
+        found = self.sessions[checkout_session_id]
+        obj = {
+            "id": found.id,
+            "object": "checkout.session",
+            "status": found.status,
+            "client_reference_id": found.client_reference_id,
+            "payment_intent": found.payment_intent_id,
+            "payment_status": found.payment_status,
+        }
+        return event(event_id, event_type, obj)
 
     @staticmethod
     def client_secret(payment_intent_id: str) -> str:

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, current_app, make_response, request
+from flask import Flask, current_app, g, make_response, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import RateLimitItem, parse, parse_many
@@ -33,9 +33,18 @@ PAYMENT_STARTS = (
     "checkout.cart_payment_intent",
     "checkout.create_payment_intent",
     "orders.payment_intent",
+    "checkout.hosted.cart",  # CHECKOUT_MODE=hosted: to Stripe's hosted Checkout page
+    "checkout.hosted.buy_now",
+    "checkout.hosted.resume",
 )
 # Of those, the ones that place a new order (and so hold stock).
-NEW_ORDERS = ("checkout.cart_payment_intent", "checkout.create_payment_intent")
+NEW_ORDERS = (
+    "checkout.cart_payment_intent",
+    "checkout.create_payment_intent",
+    "checkout.hosted.cart",
+    "checkout.hosted.buy_now",
+)
+CART_ORDERS = ("checkout.cart_payment_intent", "checkout.hosted.cart")
 REFUNDS = ("orders.refund",)
 
 TOO_MANY_PAYMENTS = (
@@ -203,7 +212,8 @@ def _hoarding_checked(view: Callable[..., Any]) -> Callable[..., Any]:
                 raise _too_many(TOO_MANY_UNPAID.format(n=per_address), reset)
         response = make_response(view(*args, **kwargs))
         if per_address and current_app.config["RATELIMIT_ENABLED"]:
-            if response.status_code == 201:  # only orders placed count
+            # Only orders placed count (hosted mode redirects to Stripe's page once placed).
+            if response.status_code == 201 or g.get("order_placed"):
                 _strategy().hit(limit, "new-orders", _address_key())
         return response
 
@@ -239,12 +249,12 @@ def hoarding_problem(copies: dict[int, int]) -> str | None:
 
 def _requested_copies() -> dict[int, int]:
     """Copies per book id that the request asks to hold."""
-    if request.endpoint == "checkout.cart_payment_intent":
+    if request.endpoint in CART_ORDERS:
         from .views.cart import current_cart
 
         return {int(book_id): int(quantity) for book_id, quantity in current_cart().items()}
     data = request.get_json(silent=True)
-    raw = data.get("quantity") if isinstance(data, dict) else None
+    raw = data.get("quantity") if isinstance(data, dict) else request.form.get("quantity")
     try:
         quantity = int(raw) if isinstance(raw, int | str) else 1
     except ValueError:
@@ -269,7 +279,7 @@ def _address_key() -> str:
 
 def _email_in_body() -> str | None:
     data = request.get_json(silent=True)
-    raw = data.get("email") if isinstance(data, dict) else None
+    raw = data.get("email") if isinstance(data, dict) else request.form.get("email")
     if raw is None and request.endpoint == "orders.payment_intent":
         return None
     try:

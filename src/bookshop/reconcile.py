@@ -1,7 +1,7 @@
-"""Reconciliation: Stripe's PaymentIntents, refunds and disputes over a window, compared with the
-orders; whatever the shop missed (a dropped webhook, a refund made in the dashboard) is applied
-through the Stripe-sync layer the webhooks use too. Running it twice changes nothing the second
-time."""
+"""Reconciliation: Stripe's Checkout Sessions, PaymentIntents, refunds and disputes over a
+window, compared with the orders; whatever the shop missed (a dropped webhook, a refund made in
+the dashboard) is applied through the Stripe-sync layer the webhooks use too. Running it twice
+changes nothing the second time."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ Progress = Callable[[Iterable[T], int | None, str], Iterable[T]]
 
 
 class Kind(StrEnum):
-    """The Stripe objects compared, in the order they are applied (payments before refunds)."""
+    """The Stripe objects compared, in the order they are applied (a hosted Checkout Session
+    brings its PaymentIntent to the order, so sessions come first; payments before refunds)."""
 
+    CHECKOUT_SESSION = "checkout sessions"
     PAYMENT_INTENT = "payment intents"
     REFUND = "refunds"
     DISPUTE = "disputes"
@@ -110,6 +112,7 @@ def reconcile(
     session.commit()  # no transaction stays open while pages are fetched from Stripe
     found: list[tuple[Kind, Any]] = []
     for kind, listed in (
+        (Kind.CHECKOUT_SESSION, payments.list_checkout_sessions(start, end)),
         (Kind.PAYMENT_INTENT, payments.list_payment_intents(start, end)),
         (Kind.REFUND, payments.list_refunds(start, end)),
         (Kind.DISPUTE, payments.list_disputes(start, end)),
@@ -142,6 +145,8 @@ def _apply(
 
 def _reconcile_one(session: Session, kind: Kind, obj: Any) -> Line:
     """Apply one Stripe object in its own transaction and say whether anything changed."""
+    if kind == Kind.CHECKOUT_SESSION:
+        return _reconcile_session(session, obj)
     payment_intent_id = obj.id if kind == Kind.PAYMENT_INTENT else obj.payment_intent
     try:
         payment = orders.find_payment(session, payment_intent_id) if payment_intent_id else None
@@ -172,6 +177,32 @@ def _reconcile_one(session: Session, kind: Kind, obj: Any) -> Line:
     if before == after:
         return Line(kind, obj.id, Verdict.MATCHED)
     return Line(kind, obj.id, Verdict.REPAIRED, _change(order.reference, before, after))
+
+
+def _reconcile_session(session: Session, checkout: payments.CheckoutSession) -> Line:
+    """Apply a hosted Checkout Session (read with its PaymentIntent) to the order it names."""
+    kind = Kind.CHECKOUT_SESSION
+    reference = checkout.client_reference_id
+    try:
+        order = orders.find_order_by_reference(session, reference) if reference else None
+        if order is None:
+            session.rollback()
+            detail = f"{checkout.status}, {checkout.amount_total} {checkout.currency}"
+            return Line(kind, checkout.id, Verdict.UNKNOWN, detail)
+        orders.lock_order(session, order)
+        before = _fingerprint(order)
+        stripe_sync.apply_checkout_session(session, checkout)
+        session.flush()
+        session.expire_all()
+        after = _fingerprint(order)
+        session.commit()
+    except Exception as exc:  # one bad object must not stop the others
+        session.rollback()
+        log.exception("reconciling %s failed", checkout.id)
+        return Line(kind, checkout.id, Verdict.FAILED, f"{type(exc).__name__}: {exc}"[:300])
+    if before == after:
+        return Line(kind, checkout.id, Verdict.MATCHED)
+    return Line(kind, checkout.id, Verdict.REPAIRED, _change(order.reference, before, after))
 
 
 def _difference(payment: Payment, intent: payments.PaymentIntent) -> str:

@@ -15,6 +15,8 @@ STRIPE_FRAME_HOSTS = (
     "https://hooks.stripe.com",
 )
 STRIPE_SCRIPT_HOSTS = ("https://js.stripe.com", "https://*.js.stripe.com")
+# Where hosted Checkout pages live: a form may send the customer there (CHECKOUT_MODE=hosted).
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 
 
 def origin(url: str) -> str:
@@ -32,10 +34,12 @@ def content_security_policy(stripe_js_url: str, stripe_api_base: str | None) -> 
     connect: tuple[str, ...]
     if js_origin == STRIPE_JS_ORIGIN:
         scripts, frames, connect = STRIPE_SCRIPT_HOSTS, STRIPE_FRAME_HOSTS, (api_origin,)
+        checkout = STRIPE_CHECKOUT_ORIGIN
     else:
         # A self-hosted Stripe.js stand-in talks to its own origin as well as the API's.
         scripts = frames = (js_origin,)
         connect = tuple(dict.fromkeys((api_origin, js_origin)))
+        checkout = api_origin  # a stand-in serves its hosted Checkout page beside its API
     directives = {
         "default-src": ["'self'"],
         "script-src": ["'self'", *scripts],
@@ -44,7 +48,7 @@ def content_security_policy(stripe_js_url: str, stripe_api_base: str | None) -> 
         "img-src": ["'self'", "data:"],
         "style-src": ["'self'"],
         "font-src": ["'self'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", checkout],
         "frame-ancestors": ["'none'"],
         "base-uri": ["'self'"],
         "object-src": ["'none'"],

@@ -85,25 +85,27 @@ def _payment_applied_first(
     return True
 
 
-def apply_checkout_session(
-    session: Session, reference: str | None, intent: payments.PaymentIntent | None, expired: bool
-) -> Order | None:
-    """A hosted Checkout Session paid (its PaymentIntent now) or expired; None if no order."""
+def apply_checkout_session(session: Session, checkout: payments.CheckoutSession) -> Order | None:
+    """A hosted Checkout Session as Stripe has it now (read back with its PaymentIntent) applied
+    to the order it names; None if it names none of the shop's."""
+    reference = checkout.client_reference_id
     order = orders.find_order_by_reference(session, reference) if reference else None
-    if intent is not None:
-        if order is not None and orders.find_payment(session, intent.id) is None:
-            # Hosted Checkout creates the PaymentIntent itself: the order learns of it here.
-            orders.lock_order(session, order)
-            orders.payment_started(session, order, intent)
-            session.flush()
-        return apply_payment_intent(session, intent)
-    if expired and order is not None:
-        orders.lock_order(session, order)
-        # Only an order nothing else is paying: a Payment Element payment may still be under way.
-        unpaid = all(payment.status == IntentStatus.CANCELED for payment in order.payments)
-        if order.status == orders.OrderStatus.PENDING_PAYMENT and unpaid:
-            orders.order_expired(session, order)
-    return order
+    if order is None:
+        return None
+    return orders.checkout_session_updated(session, order, checkout)
+
+
+def checkout_is_ours(session: Session, checkout_session_id: str | None, reference: object) -> bool:
+    """Whether a Checkout Session was opened for one of the shop's orders: the order's latest
+    session, or the order its client_reference_id names."""
+    if not checkout_session_id:
+        return False
+    found = select(Order.id).where(Order.checkout_session_id == checkout_session_id)
+    if isinstance(reference, str) and reference:
+        found = select(Order.id).where(
+            (Order.checkout_session_id == checkout_session_id) | (Order.reference == reference)
+        )
+    return session.scalar(found.limit(1)) is not None
 
 
 def payment_if_unrecorded(

@@ -23,6 +23,9 @@ def fake_stripe(monkeypatch: pytest.MonkeyPatch) -> FakeStripe:
     monkeypatch.setattr(payments, "update_payment_intent", fake.update_payment_intent)
     monkeypatch.setattr(payments, "capture_payment_intent", fake.capture_payment_intent)
     monkeypatch.setattr(payments, "update_receipt_email", fake.update_receipt_email)
+    for name in ("create", "retrieve", "expire", "list"):
+        call = f"{name}_checkout_session" + ("s" if name == "list" else "")
+        monkeypatch.setattr(payments, call, getattr(fake, call))
     return fake
 
 

@@ -3,7 +3,7 @@ payment is still under way: processing at the bank, or replaced by a newer one."
 
 import pytest
 
-from bookshop import orders, stripe_sync
+from bookshop import orders, payments, stripe_sync
 from bookshop.orders import OrderStatus
 from shop_support import HAMMING, PUBLIC, book, intent_for, new_order, stock
 
@@ -67,8 +67,24 @@ def test_the_out_of_stock_error_names_the_copies_left_now(session):
 # --- unpaid orders whose payment is under way -------------------------------------------------
 
 
+def checkout(reference, status, intent=None):
+    """A hosted Checkout Session as Stripe reports it, naming an order by its reference."""
+    return payments.CheckoutSession(
+        id="cs_unit",
+        status=status,
+        payment_status="paid" if intent else "unpaid",
+        client_reference_id=reference,
+        currency="sgd",
+        amount_total=intent.amount if intent else 0,
+        expires_at=0,
+        payment_intent_id=intent.id if intent else None,
+        intent=intent,
+    )
+
+
 def expired_checkout(session, order):
-    return stripe_sync.apply_checkout_session(session, order.reference, None, expired=True)
+    order.checkout_session_id = "cs_unit"  # the order's latest session
+    return stripe_sync.apply_checkout_session(session, checkout(order.reference, "expired"))
 
 
 @pytest.mark.parametrize("recorded", ["processing", "requires_action", "requires_payment_method"])
@@ -111,9 +127,9 @@ def test_an_expired_checkout_cancels_an_order_nothing_is_paying(session, payment
 
 def test_a_checkout_session_without_an_order_or_news_changes_nothing(session):
     order = new_order(session, (HAMMING, 1))
-    assert stripe_sync.apply_checkout_session(session, None, None, expired=True) is None
-    assert stripe_sync.apply_checkout_session(session, "BK-NONE", None, expired=True) is None
-    assert stripe_sync.apply_checkout_session(session, order.reference, None, False) is order
+    assert stripe_sync.apply_checkout_session(session, checkout(None, "expired")) is None
+    assert stripe_sync.apply_checkout_session(session, checkout("BK-NONE", "expired")) is None
+    assert stripe_sync.apply_checkout_session(session, checkout(order.reference, "open")) is order
     assert order.status == S.PENDING_PAYMENT
 
 
@@ -122,7 +138,8 @@ def test_a_completed_checkout_brings_its_new_payment_intent_to_the_order(session
     session.flush()
     intent = intent_for(order, "succeeded", id="pi_hosted")
 
-    assert stripe_sync.apply_checkout_session(session, order.reference, intent, False) is order
+    paid = checkout(order.reference, "complete", intent)
+    assert stripe_sync.apply_checkout_session(session, paid) is order
 
     assert [p.payment_intent_id for p in order.payments] == ["pi_hosted"]
     assert order.status == S.PAID

@@ -15,7 +15,6 @@ from shop_support import (
     event,
     fake_stripe_settings,
     moves,
-    new_order,
     stock,
     the_order,
 )
@@ -335,82 +334,6 @@ def test_a_dispute_created_event_arriving_after_it_closed_changes_nothing(
 
     assert timeline(session) == ["pending_payment", "paid", "disputed", "lost"]
     assert session.scalars(select(Dispute.status)).one() == "lost"
-
-
-# --- hosted Checkout --------------------------------------------------------------------------
-
-
-def checkout_session(cs_id, reference, payment_intent=None, status="complete"):
-    return {
-        "id": cs_id,
-        "object": "checkout.session",
-        "status": status,
-        "payment_status": "paid" if status == "complete" else "unpaid",
-        "payment_intent": payment_intent,
-        "client_reference_id": reference,
-        "metadata": {"order_reference": reference},
-    }
-
-
-def test_a_completed_checkout_session_marks_its_order_paid(client, fake_stripe, pending, session):
-    fake_stripe.set_status(pending, "succeeded")
-    reference = the_order(session).reference
-
-    deliver(
-        client,
-        event("evt_cs", "checkout.session.completed", checkout_session("cs_1", reference, pending)),
-    )
-
-    assert the_order(session).status == "paid"
-
-
-def test_a_completed_checkout_session_brings_its_payment_intent_to_the_order(
-    client, fake_stripe, session
-):
-    order = new_order(session, reference="BK-CS01")
-    session.commit()
-    intent = fake_stripe.create_payment_intent(
-        amount=order.total_amount, currency=order.currency, metadata={}, receipt_email=None
-    )
-    fake_stripe.set_status(intent.id, "succeeded")
-
-    deliver(
-        client,
-        event(
-            "evt_cs",
-            "checkout.session.completed",
-            checkout_session("cs_1", order.reference, intent.id),
-        ),
-    )
-
-    order = the_order(session)
-    assert order.status == "paid"
-    assert [p.payment_intent_id for p in order.payments] == [intent.id]
-
-
-def test_an_expired_checkout_session_cancels_its_unpaid_order(client, session):
-    new_order(session, reference="BK-CS02")
-    session.commit()
-
-    expired = checkout_session("cs_2", "BK-CS02", status="expired")
-    deliver(client, event("evt_x", "checkout.session.expired", expired))
-
-    assert the_order(session).status == "canceled"
-
-
-def test_an_expired_checkout_session_leaves_an_order_paid_another_way_alone(
-    client, fake_stripe, paid, session
-):
-    reference = the_order(session).reference
-    deliver(
-        client,
-        event(
-            "evt_x",
-            "checkout.session.expired",
-            checkout_session("cs_3", reference, status="expired"),
-        ),
-    )
-    assert the_order(session).status == "paid"
 
 
 # --- reprocessing stored events ---------------------------------------------------------------

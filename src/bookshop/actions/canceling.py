@@ -14,6 +14,7 @@ from .. import orders, payments
 from ..models import Order
 from ..orders import OrderChanged, OrderError, OrderStatus
 from ..payments import IntentStatus
+from .hosted_checkout import close_checkout
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,7 @@ def cancel_order(session: Session, order: Order) -> Order:
         raise OrderError("Your bank is still confirming this payment, so it cannot be canceled.")
     if order.status != OrderStatus.PENDING_PAYMENT:
         raise OrderError("This order is paid, so it cannot be canceled. You can ask for a refund.")
+    close_checkout(session, order)  # paid on Stripe's hosted page: its session first
     unpaid = cancel_payment_intents(session, order, reason="requested_by_customer")
     if not unpaid:
         session.commit()
@@ -66,6 +68,7 @@ def expire_unpaid_orders(
         if order is None or order.status != OrderStatus.PENDING_PAYMENT:
             continue
         try:
+            close_checkout(session, order)
             still_unpaid = cancel_payment_intents(session, order, reason="abandoned")
             if still_unpaid:
                 orders.order_expired(session, order)

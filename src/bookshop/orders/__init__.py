@@ -7,8 +7,10 @@ from .delivery import (
     Address,
     Quote,
     active_options,
+    address_collected,
     address_of,
     delivery_chosen,
+    delivery_collected,
     delivery_countries,
     parse_address,
     parse_country,
@@ -27,6 +29,7 @@ from .fulfilment import (
     plan_shipment,
     shipment_recorded,
 )
+from .hosted import checkout_payment, checkout_session_updated
 from .ledger import (
     Balance,
     RefundPlan,
@@ -50,9 +53,16 @@ from .lines import (
     price_lines,
     reference_for,
 )
-from .lookup import find_order_by_reference, find_order_by_token, find_payment, paid_payment
+from .lookup import (
+    find_order_by_checkout,
+    find_order_by_reference,
+    find_order_by_token,
+    find_payment,
+    paid_payment,
+)
 from .placing import (
     AWAITING_MONEY,
+    checkout_started,
     order_canceled,
     order_expired,
     payment_key,
@@ -105,15 +115,21 @@ __all__ = [
     "RefundStatus",
     "ShipmentPlan",
     "active_options",
+    "address_collected",
     "address_of",
     "balance",
     "books_let_go",
     "can_request_refund",
+    "checkout_payment",
+    "checkout_session_updated",
+    "checkout_started",
     "compare_and_set_status",
     "delivery_chosen",
+    "delivery_collected",
     "delivery_countries",
     "describe_lines",
     "dispute_updated",
+    "find_order_by_checkout",
     "find_order_by_reference",
     "find_order_by_token",
     "find_payment",

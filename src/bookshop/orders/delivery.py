@@ -3,6 +3,7 @@ shop from its options table (the browser names an option, never an amount)."""
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from collections.abc import Mapping
@@ -12,8 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..models import Order, ShippingOption
+from ..payments.objects import ChosenShipping, ShippingDetails
 from .errors import OrderError
 from .statuses import OrderStatus
+
+log = logging.getLogger(__name__)
 
 FIELD_LIMITS = {
     "name": 100,
@@ -191,14 +195,78 @@ def delivery_chosen(
     order.total_amount = order.items_amount + chosen.amount
     order.ship_to_country = country
     if address is not None:
-        order.ship_to_name = address.name
-        order.ship_to_phone = address.phone
-        order.ship_to_line1 = address.line1
-        order.ship_to_line2 = address.line2 or None
-        order.ship_to_city = address.city or None
-        order.ship_to_state = address.state or None
-        order.ship_to_postal_code = address.postal_code or None
+        _store_address(order, address)
     return chosen
+
+
+def _store_address(order: Order, address: Address) -> None:
+    order.ship_to_name = address.name
+    order.ship_to_phone = address.phone or None
+    order.ship_to_line1 = address.line1
+    order.ship_to_line2 = address.line2 or None
+    order.ship_to_city = address.city or None
+    order.ship_to_state = address.state or None
+    order.ship_to_postal_code = address.postal_code or None
+    order.ship_to_country = address.country
+
+
+def address_collected(details: ShippingDetails) -> Address:
+    """The address a customer gave on Stripe's hosted page, one line per field and within the
+    shop's lengths: Stripe checked it and the money is taken for it, so it is kept, not refused."""
+
+    def fit(value: str, name: str) -> str:
+        return " ".join(value.split())[: FIELD_LIMITS[name]]
+
+    return Address(
+        name=fit(details.name, "name"),
+        phone=fit(details.phone, "phone"),
+        line1=fit(details.line1, "line1"),
+        line2=fit(details.line2, "line2"),
+        city=fit(details.city, "city"),
+        state=fit(details.state, "state"),
+        postal_code=fit(details.postal_code, "postal_code"),
+        country=details.country.strip().upper()[:2],
+    )
+
+
+def delivery_collected(
+    session: Session, order: Order, chosen: ChosenShipping | None, address: Address | None
+) -> None:
+    """Stripe's hosted page collected where and how an unpaid order goes: the shipping line is
+    what Stripe charged (the rate the shop offered), named after the shop's option it came from,
+    and the total follows. OrderError when the order can no longer change."""
+    if order.status != OrderStatus.PENDING_PAYMENT:
+        raise OrderError("This order can no longer be changed.")
+    option = _option_of(session, order, chosen) if chosen is not None else None
+    if chosen is not None:
+        order.shipping_option = option.code if option else None
+        order.shipping_label = (chosen.name or (option.name if option else "Delivery"))[:100]
+        order.shipping_estimate = quote(option, order.items_amount).estimate if option else None
+        order.shipping_amount = chosen.amount
+        order.total_amount = order.items_amount + chosen.amount
+    if address is not None:
+        _store_address(order, address)
+    if option is not None and address is not None and address.country not in option.country_codes:
+        # Stripe's page offers every option whatever the address: staff must look before shipping.
+        log.warning(
+            "order %s: %s chosen for an address in %s",
+            order.reference,
+            option.code,
+            address.country,
+        )
+
+
+def _option_of(session: Session, order: Order, chosen: ChosenShipping) -> ShippingOption | None:
+    """The shop's option a rate chosen on Stripe's page came from: by the code the shop put in
+    its metadata, else by its name and amount."""
+    options = [o for o in active_options(session) if o.currency == order.currency]
+    for option in options:
+        if chosen.code and option.code == chosen.code:
+            return option
+    for option in options:
+        if option.name == chosen.name and quote(option, order.items_amount).amount == chosen.amount:
+            return option
+    return None
 
 
 def address_of(order: Order) -> Address | None:

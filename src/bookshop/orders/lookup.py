@@ -30,6 +30,13 @@ def find_order_by_reference(session: Session, reference: str) -> Order | None:
     return session.scalars(select(Order).where(Order.reference == reference)).one_or_none()
 
 
+def find_order_by_checkout(session: Session, checkout_session_id: str) -> Order | None:
+    """The order a hosted Checkout Session was last opened for, or None."""
+    return session.scalars(
+        select(Order).where(Order.checkout_session_id == checkout_session_id)
+    ).one_or_none()
+
+
 def paid_payment(order: Order) -> Payment | None:
     """The payment that took the order's money."""
     for payment in order.payments:

@@ -74,6 +74,13 @@ def payment_key(reference: str, amount: int, currency: str, attempt: int) -> str
     return f"order-{reference}-{amount}{currency}-pi-{attempt}"
 
 
+def checkout_started(order: Order, checkout_session_id: str, expires_at: datetime) -> None:
+    """A hosted Checkout Session was opened for the unpaid order: the order waits as long as the
+    session can be paid."""
+    order.checkout_session_id = checkout_session_id
+    order.expires_at = expires_at
+
+
 def payment_started(session: Session, order: Order, intent: PaymentIntent) -> Payment:
     """A PaymentIntent was created for the order."""
     payment = Payment(

@@ -30,12 +30,14 @@ from ..extensions import db
 from ..models import Order, utcnow
 from ..money import format_money
 from ..urls import external_url
+from . import hosted
 from .api import json_body, json_error
 from .cart import CART_ORDER_KEY, forget_paid_cart, priced_cart
 from .shop import book_or_404
 
 log = logging.getLogger(__name__)
 bp = Blueprint("checkout", __name__, url_prefix="/checkout")
+bp.register_blueprint(hosted.bp)  # CHECKOUT_MODE=hosted: /checkout/hosted/…
 DEFAULT_COUNTRY = "SG"  # the shop's home: the option preselected before an address is known
 
 PAYMENT_INTENT_ID = re.compile(r"pi_[A-Za-z0-9]{1,250}")
@@ -181,6 +183,10 @@ def render_checkout(
     """The payment page: the lines and total, delivery, the Payment Element, and where to ask
     for a PaymentIntent (a new checkout gets its own id, so a double submit finds its first
     order)."""
+    if hosted.enabled():  # the customer pays on Stripe's hosted Checkout page instead
+        checkout_id = secrets.token_urlsafe(18) if checkout_id is None else checkout_id
+        args = (lines, total, currency, intent_url, version, back, email, checkout_id, order)
+        return hosted.render_page(*args)
     items_amount = order.items_amount if order is not None else total
     return render_template(
         "checkout/checkout.html",

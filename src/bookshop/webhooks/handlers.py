@@ -98,29 +98,23 @@ def _apply_dispute(session: Session, event: payments.Event, facts: AfterPayment 
     )
 
 
-@dataclass(frozen=True)
-class CheckoutFacts:
-    """A Checkout Session's order reference and, once paid, its PaymentIntent now."""
-
-    reference: str | None
-    intent: payments.PaymentIntent | None
-
-
-def _fetch_checkout_session(session: Session, event: payments.Event) -> CheckoutFacts:
-    obj = event.object
-    metadata = obj.get("metadata") or {}
-    reference = metadata.get("order_reference") or obj.get("client_reference_id")
-    payment_intent_id = payments.id_of(obj.get("payment_intent"))
-    intent = None
-    if event.type == "checkout.session.completed" and payment_intent_id:
-        intent = payments.retrieve_payment_intent(payment_intent_id)
-    return CheckoutFacts(reference=reference, intent=intent)
+def _fetch_checkout_session(
+    session: Session, event: payments.Event
+) -> payments.CheckoutSession | None:
+    reference = event.object.get("client_reference_id")
+    if not stripe_sync.checkout_is_ours(session, event.object_id, reference):
+        return None
+    # The session and its PaymentIntent read back now: the event only says which session.
+    return payments.retrieve_checkout_session(str(event.object_id))
 
 
-def _apply_checkout_session(session: Session, event: payments.Event, facts: CheckoutFacts) -> str:
-    expired = event.type == "checkout.session.expired"
-    order = stripe_sync.apply_checkout_session(session, facts.reference, facts.intent, expired)
-    return _described(order, f"checkout {event.object_id}")
+def _apply_checkout_session(
+    session: Session, event: payments.Event, checkout: payments.CheckoutSession | None
+) -> str:
+    if checkout is None:
+        return f"checkout {event.object_id} is not the shop's"
+    order = stripe_sync.apply_checkout_session(session, checkout)
+    return _described(order, f"checkout {checkout.id} ({checkout.status})")
 
 
 _PAYMENT_INTENT = Handler(_fetch_payment_intent, _apply_payment_intent)
@@ -147,5 +141,7 @@ HANDLERS: dict[str, Handler] = {
     "charge.dispute.updated": _DISPUTE,
     "charge.dispute.closed": _DISPUTE,
     "checkout.session.completed": _CHECKOUT,
+    "checkout.session.async_payment_succeeded": _CHECKOUT,
+    "checkout.session.async_payment_failed": _CHECKOUT,
     "checkout.session.expired": _CHECKOUT,
 }
