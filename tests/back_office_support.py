@@ -81,7 +81,7 @@ def sign_in(client: FlaskClient, account: Account) -> TestResponse:
 
 def post(client: FlaskClient, path: str, **form: Any) -> TestResponse:
     """Submit a back-office form with the CSRF token its pages carry."""
-    return client.post(path, data={"csrf_token": csrf_token(client, "/"), **form})
+    return client.post(path, data={"csrf_token": csrf_token(client), **form})
 
 
 def staff_row(session: Session, email: str) -> StaffUser:

@@ -27,7 +27,7 @@ from bookshop.catalog import seed_catalog
 from bookshop.extensions import db
 from bookshop.models import Base, Book, Email, Order, OrderLine
 from bookshop.serving import ensure_webhook_endpoint
-from bookshop.testing import LiveServer, csrf_token, start_cart_checkout
+from bookshop.testing import SAME_ORIGIN, LiveServer, csrf_token, start_cart_checkout
 from stripe_emulator import RunningEmulator
 from stripe_emulator.delivery import sign
 
@@ -280,7 +280,7 @@ def page(client: FlaskClient, path: str) -> str:
 
 def form_post(client: FlaskClient, path: str, **form: Any) -> TestResponse:
     """Submit a form, with the CSRF token a page carries."""
-    return client.post(path, data={"csrf_token": csrf_token(client, "/"), **form})
+    return client.post(path, data={"csrf_token": csrf_token(client), **form}, headers=SAME_ORIGIN)
 
 
 def resume_payment(client: FlaskClient, token: str) -> TestResponse:
@@ -288,7 +288,7 @@ def resume_payment(client: FlaskClient, token: str) -> TestResponse:
     return client.post(
         f"/orders/{token}/payment-intent",
         json={},
-        headers={"X-CSRFToken": csrf_token(client, "/"), "Accept": "application/json"},
+        headers={"X-CSRFToken": csrf_token(client), "Accept": "application/json"},
     )
 
 

@@ -10,8 +10,20 @@ from typing import Any
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import browser, errors, health, limits, logs, mailer, payments, security, wording
+from . import (
+    browser,
+    errors,
+    health,
+    limits,
+    logs,
+    mailer,
+    payments,
+    security,
+    static_files,
+    wording,
+)
 from . import config as settings
+from .catalog import pages as catalog_pages
 from .extensions import csrf, db
 from .money import format_money
 
@@ -27,14 +39,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.update(values)
     _configure_logging(app)
 
+    logs.init_app(app)
+    db.init_app(app)
+    # Early: its after_request hook must run last (it keeps a page's final headers), and its
+    # middleware must see the addresses ProxyFix corrects.
+    catalog_pages.init_app(app, db.engine_of(app))
     if app.config["TRUSTED_PROXY_COUNT"]:
         count = app.config["TRUSTED_PROXY_COUNT"]
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             app.wsgi_app, x_for=count, x_proto=count, x_host=count, x_port=count
         )
-
-    logs.init_app(app)
-    db.init_app(app)
     csrf.init_app(app)
     limits.init_app(app)
     payments.init_app(app)
@@ -42,6 +56,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     mailer.init_app(app)
     browser.init_app(app)
+    static_files.init_app(app)
 
     from .views import admin, cart, checkout, delivery, orders, shop, webhooks
 
@@ -55,6 +70,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     admin.init_app(app)  # the back office, unless BACKOFFICE_ENABLED is false
     limits.apply_to_views(app)
     csrf.exempt(webhooks.bp)  # Stripe signs its requests instead
+    csrf.exempt(cart.add)  # on the cached catalog pages: checked by its origin instead
 
     app.add_template_filter(format_money, "money")
     wording.init_app(app)

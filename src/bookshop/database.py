@@ -65,6 +65,12 @@ class Database:
         return session
 
     @staticmethod
+    def engine_of(app: Flask) -> Engine:
+        """The app's engine, outside any app context."""
+        engine: Engine = app.extensions[_EXTENSION_KEY].kw["bind"]
+        return engine
+
+    @staticmethod
     def _remove_session(_exc: BaseException | None) -> None:
         session: Session | None = g.pop("db_session", None)
         if session is not None:

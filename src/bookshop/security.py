@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
 
 STRIPE_JS_ORIGIN = "https://js.stripe.com"
 STRIPE_API_ORIGIN = "https://api.stripe.com"
@@ -15,6 +15,7 @@ STRIPE_FRAME_HOSTS = (
     "https://hooks.stripe.com",
 )
 STRIPE_SCRIPT_HOSTS = ("https://js.stripe.com", "https://*.js.stripe.com")
+HSTS = "max-age=63072000; includeSubDomains"
 # Where hosted Checkout pages live: a form may send the customer there (CHECKOUT_MODE=hosted).
 STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 
@@ -56,6 +57,24 @@ def content_security_policy(stripe_js_url: str, stripe_api_base: str | None) -> 
     return "; ".join(f"{name} {' '.join(values)}" for name, values in directives.items())
 
 
+def from_own_pages() -> bool:
+    """Whether the browser says this request comes from one of the shop's own pages.
+
+    `Sec-Fetch-Site` (Fetch Metadata), else `Origin`: browsers set both themselves and no page of
+    another site can change them. A request with neither (an old browser, a script) is refused.
+    """
+    site = request.headers.get("Sec-Fetch-Site")
+    if site is not None:
+        return site in ("same-origin", "none")  # "none": typed or bookmarked, never another site
+    sent = request.headers.get("Origin")
+    if not sent:
+        return False
+    own = {origin(request.host_url)}
+    if current_app.config.get("SHOP_URL"):
+        own.add(origin(current_app.config["SHOP_URL"]))
+    return sent in own
+
+
 def init_app(app: Flask) -> None:
     """Attach the headers to every response."""
     policy = content_security_policy(app.config["STRIPE_JS_URL"], app.config["STRIPE_API_BASE"])
@@ -72,5 +91,5 @@ def init_app(app: Flask) -> None:
         # Stripe.js may open 3-D Secure in a popup; keep the opener link for it.
         headers.setdefault("Cross-Origin-Opener-Policy", "same-origin-allow-popups")
         if production and request.is_secure:
-            headers.setdefault("Strict-Transport-Security", "max-age=63072000; includeSubDomains")
+            headers.setdefault("Strict-Transport-Security", HSTS)
         return response

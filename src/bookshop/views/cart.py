@@ -16,6 +16,7 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
 
 from .. import cart as carts
@@ -23,6 +24,7 @@ from ..catalog import find_book
 from ..extensions import db
 from ..models import Book, Order
 from ..orders import OrderError, find_order_by_reference
+from ..security import from_own_pages
 from .api import json_error
 
 bp = Blueprint("cart", __name__, url_prefix="/cart")
@@ -80,6 +82,10 @@ def show() -> str:
 
 @bp.post("/add")
 def add() -> ResponseReturnValue:
+    # Its forms are on the catalog pages, the same for everyone and without a token: the browser's
+    # own Sec-Fetch-Site / Origin headers stand in for it (exempt from the token in create_app).
+    if current_app.config.get("WTF_CSRF_ENABLED", True) and not from_own_pages():
+        raise CSRFError("This form must be sent from the shop's own pages.")
     return _change(lambda cart, book, limit: carts.add(cart, book, _quantity(), limit), "added")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, abort, render_template, request
 
 from ..catalog import all_books, find_book
+from ..catalog.pages import catalog_response
 from ..covers import CoverStyle, render_cover
 from ..extensions import db
 from ..models import Book
@@ -21,13 +22,13 @@ def book_or_404(slug: str) -> Book:
 
 
 @bp.get("/")
-def index() -> str:
-    return render_template("shop/index.html", books=all_books(db.session))
+def index() -> Response:
+    return catalog_response(lambda: render_template("shop/index.html", books=all_books(db.session)))
 
 
 @bp.get("/books/<slug>")
-def book(slug: str) -> str:
-    return render_template("shop/book.html", book=book_or_404(slug))
+def book(slug: str) -> Response:
+    return catalog_response(lambda: render_template("shop/book.html", book=book_or_404(slug)))
 
 
 @bp.get("/covers/<slug>.svg")
