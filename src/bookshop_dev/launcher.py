@@ -14,6 +14,7 @@ from types import FrameType
 from typing import Any
 
 import click
+from flask import Flask
 
 from bookshop import config as settings
 from bookshop import create_app
@@ -75,6 +76,7 @@ def run(host: str, port: int, environ: Mapping[str, str] | None = None) -> None:
 
         app = create_app(values)
         prepare_database(app.config["DATABASE_URL"])
+        _back_office_hint(app)
         if emulator is not None and not app.config["STRIPE_WEBHOOK_SECRET"]:
             with app.app_context():
                 app.config["STRIPE_WEBHOOK_SECRET"] = ensure_webhook_endpoint(
@@ -86,6 +88,28 @@ def run(host: str, port: int, environ: Mapping[str, str] | None = None) -> None:
             emulator.stop()
             log.info("Stripe emulator stopped")
         signal.signal(signal.SIGTERM, previous_handler)
+
+
+def _back_office_hint(app: Flask) -> None:
+    """Say where the back office is, and how to make its first account when there is none."""
+    if not app.config["BACKOFFICE_ENABLED"]:
+        return
+    from sqlalchemy import func, select
+
+    from bookshop.extensions import db
+    from bookshop.models import StaffUser
+
+    with app.app_context():
+        accounts = db.session.scalar(select(func.count()).select_from(StaffUser)) or 0
+        url = external_url("admin.dashboard")
+    if accounts:
+        log.info("back office: %s", url)
+    else:
+        log.info(
+            "back office: %s - create the first account with: "
+            ".venv/bin/python -m bookshop staff add you@example.com --role admin",
+            url,
+        )
 
 
 def _start_emulator(db_path: Path, port: int) -> EmulatorProcess:

@@ -127,7 +127,7 @@ def _day_bucket(session: Session) -> Any:
 # --- the chart --------------------------------------------------------------------------------
 
 WIDTH, HEIGHT = 720, 240
-LEFT, RIGHT, TOP, BOTTOM = 64, 48, 16, 28
+LEFT, RIGHT, TOP, BOTTOM = 88, 40, 16, 28
 
 
 @dataclass(frozen=True)
