@@ -79,12 +79,12 @@ class Report:
     def render(self) -> str:
         """The report as text: a table of counts, then each repaired, unknown and failed object."""
         out = [f"Stripe objects created {_when(self.since)} to {_when(self.until)}", ""]
-        header = f"{'':16}{'seen':>8}" + "".join(f"{v.value:>10}" for v in Verdict)
+        header = f"{'':18}{'seen':>8}" + "".join(f"{v.value:>10}" for v in Verdict)
         out.append(header)
         for kind in Kind:
             counts = Counter(line.verdict for line in self.lines if line.kind == kind)
             out.append(
-                f"{kind.value:16}{sum(counts.values()):>8}"
+                f"{kind.value:18}{sum(counts.values()):>8}"
                 + "".join(f"{counts[v]:>10}" for v in Verdict)
             )
         for verdict, title in (

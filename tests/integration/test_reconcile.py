@@ -53,8 +53,10 @@ def reconcile(
 
 
 def counts(output: str, kind: str) -> dict[str, int]:
-    """One row of the report's table: seen, matched, repaired, unknown, failed."""
-    match = re.search(rf"^{kind}\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*$", output, re.M)
+    """One row of the report's table: seen, matched, repaired, unknown, failed (mismatched,
+    between the last two, is left out: no test here makes one)."""
+    numbers = r"\s+(\d+)" * 4 + r"\s+\d+" + r"\s+(\d+)"
+    match = re.search(rf"^{kind}{numbers}\s*$", output, re.M)
     assert match, output
     names = ("seen", "matched", "repaired", "unknown", "failed")
     return dict(zip(names, map(int, match.groups()), strict=True))
