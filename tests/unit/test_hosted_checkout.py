@@ -24,7 +24,6 @@ from shop_support import (
     the_order,
 )
 
-
 SETTINGS = {
     "SECRET_KEY": "a-test-secret-key-of-enough-length-1234",
     "STRIPE_SECRET_KEY": "sk_test_x",
