@@ -33,6 +33,7 @@ def shop(database_url, emulator, tmp_path_factory):
         yield server
     finally:
         server.stop()
+        change_book(database_url, price_amount=2800, stock=25)  # the database is the package's
 
 
 def change_book(database_url: str, **values: object) -> None:
