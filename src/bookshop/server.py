@@ -88,7 +88,7 @@ def run_server(app: Flask, host: str, port: int, workers: int, threads: int) -> 
         _Application(app, settings).run()
     except SystemExit as exc:
         if os.getpid() != parent:
-            # A worker leaving: it must not run its parent's clean-up (the launcher's child processes).
+            # A worker leaving: it must not run its parent's clean-up (the launcher's children).
             os._exit(exc.code if isinstance(exc.code, int) else 0)
         if exc.code not in (0, None):
             raise ServerError(f"the server stopped with status {exc.code}") from None
