@@ -15,6 +15,7 @@ class Outcome:
     message: str = "Your card was declined."
     three_d_secure: bool = False
     dispute: bool = False
+    inquiry: bool = False  # the dispute starts as an inquiry (warning_needs_response)
     refund_fails: bool = False
 
 
@@ -48,6 +49,7 @@ TEST_CARDS: dict[str, Outcome] = {
         "insufficient_funds", message="Your card has insufficient funds.", three_d_secure=True
     ),
     "4000000000000259": Outcome(dispute=True),
+    "4000000000001976": Outcome(dispute=True, inquiry=True),
     "4000000000005126": Outcome(refund_fails=True),
 }
 
@@ -67,6 +69,7 @@ PAYMENT_METHOD_SHORTHANDS = {
     "pm_card_threeDSecure2Required": "4000000000003220",
     "pm_card_authenticationRequired": "4000002760003184",
     "pm_card_createDispute": "4000000000000259",
+    "pm_card_createDisputeInquiry": "4000000000001976",
     "pm_card_refundFail": "4000000000005126",
 }
 

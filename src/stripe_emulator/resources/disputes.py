@@ -1,4 +1,5 @@
-"""Disputes: opened by the dispute test card, closed won or lost through the control API."""
+"""Disputes: opened by the dispute test card, answered with evidence, closed won or lost through
+the control API."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 from .. import events, ids
 from ..core import Ctx
 from ..errors import InvalidRequestError
-from ..params import LIST_SPEC, Spec, expand, string
+from ..params import LIST_SPEC, Spec, boolean, expand, metadata, obj, string
 from . import Route, linked, list_object, load
 
 RETRIEVE: Spec = {"expand": expand()}
@@ -41,10 +42,48 @@ EVIDENCE_FIELDS = (
     "uncategorized_file",
     "uncategorized_text",
 )
+# Evidence that is a file upload's id (file_...), not text.
+FILE_FIELDS = frozenset(
+    {
+        "cancellation_policy",
+        "customer_communication",
+        "customer_signature",
+        "duplicate_charge_documentation",
+        "receipt",
+        "refund_policy",
+        "service_documentation",
+        "shipping_documentation",
+        "uncategorized_file",
+    }
+)
+# Free text Stripe takes up to 20,000 characters of; the other fields up to 5,000.
+LONG_TEXT = frozenset(
+    {
+        "access_activity_log",
+        "cancellation_policy_disclosure",
+        "cancellation_rebuttal",
+        "duplicate_charge_explanation",
+        "product_description",
+        "refund_policy_disclosure",
+        "refund_refusal_explanation",
+        "uncategorized_text",
+    }
+)
+EVIDENCE_LIMIT = 150_000  # all text evidence of one dispute together
+UPDATE: Spec = {
+    "evidence": obj(
+        {name: string(20_000 if name in LONG_TEXT else 5000) for name in EVIDENCE_FIELDS}
+    ),
+    "metadata": metadata(),
+    "submit": boolean(),
+    "expand": expand(),
+}
+# A submission moves the dispute (or the inquiry before it) to the bank's review.
+UNDER_REVIEW = {"needs_response": "under_review", "warning_needs_response": "warning_under_review"}
 
 
-def open_for(ctx: Ctx, charge: dict[str, Any]) -> dict[str, Any]:
-    """The cardholder disputes the whole charge as fraudulent."""
+def open_for(ctx: Ctx, charge: dict[str, Any], inquiry: bool = False) -> dict[str, Any]:
+    """The cardholder disputes the whole charge as fraudulent (or asks first: an inquiry)."""
     dispute = {
         "id": ids.new_id("dp"),
         "object": "dispute",
@@ -72,7 +111,7 @@ def open_for(ctx: Ctx, charge: dict[str, Any]) -> dict[str, Any]:
             "type": "card",
         },
         "reason": "fraudulent",
-        "status": "needs_response",
+        "status": "warning_needs_response" if inquiry else "needs_response",
     }
     ctx.store.put(dispute)
     charge["disputed"] = True
@@ -100,6 +139,81 @@ def retrieve(ctx: Ctx, params: dict[str, Any], dispute: str) -> dict[str, Any]:
     return load(ctx, "dispute", dispute, "dispute")
 
 
+def update(ctx: Ctx, params: dict[str, Any], dispute: str) -> dict[str, Any]:
+    """POST /v1/disputes/{id}: evidence staged or submitted (the default), metadata merged."""
+    found = load(ctx, "dispute", dispute, "dispute")
+    evidence = params.get("evidence", {})
+    submit = params.get("submit", True) and ("evidence" in params or "submit" in params)
+    if evidence or submit:
+        _refuse_if_answered(found)
+    previous: dict[str, Any] = {}
+    if evidence:
+        previous["evidence"] = dict(found["evidence"])
+        _stage(found, evidence)
+    if "metadata" in params:
+        previous["metadata"] = found["metadata"]
+        merged = {**found["metadata"], **params["metadata"]} if params["metadata"] else {}
+        found["metadata"] = {key: value for key, value in merged.items() if value != ""}
+    details = found["evidence_details"]
+    previous["evidence_details"] = dict(details)
+    details["has_evidence"] = any(value is not None for value in found["evidence"].values())
+    if submit:
+        previous["status"] = found["status"]
+        details["submission_count"] += 1
+        details["past_due"] = details["due_by"] is not None and ctx.now() > details["due_by"]
+        found["status"] = UNDER_REVIEW[found["status"]]
+    ctx.store.put(found)
+    events.emit(ctx, "charge.dispute.updated", found, _changed(previous, found))
+    return found
+
+
+def _changed(previous: dict[str, Any], now: dict[str, Any]) -> dict[str, Any]:
+    """Stripe's previous_attributes: only what changed, nested hashes down to their fields."""
+    changed: dict[str, Any] = {}
+    for key, value in previous.items():
+        if key != "metadata" and isinstance(value, dict):
+            inner = {name: old for name, old in value.items() if now[key].get(name) != old}
+            if inner:
+                changed[key] = inner
+        elif now.get(key) != value:
+            changed[key] = value
+    return changed
+
+
+def _refuse_if_answered(dispute: dict[str, Any]) -> None:
+    """Evidence goes to the bank once, and never after the dispute is decided."""
+    status = dispute["status"]
+    if status in ("won", "lost", "warning_closed"):
+        raise InvalidRequestError(
+            f"This dispute is already closed ({status}); its evidence can no longer be changed."
+        )
+    if status not in UNDER_REVIEW:
+        raise InvalidRequestError(
+            f"The evidence for dispute {dispute['id']} has already been submitted and is under"
+            " review; it can no longer be changed."
+        )
+
+
+def _stage(dispute: dict[str, Any], evidence: dict[str, str]) -> None:
+    """Merge the given fields into the dispute's evidence; an empty string clears one."""
+    for name, value in evidence.items():
+        if name in FILE_FIELDS and value and not value.startswith("file_"):
+            raise InvalidRequestError(
+                f"No such file upload: '{value[:40]}'",
+                code="resource_missing",
+                param=f"evidence[{name}]",
+            )
+    merged = {**dispute["evidence"], **{k: (v or None) for k, v in evidence.items()}}
+    text = sum(len(v) for k, v in merged.items() if v is not None and k not in FILE_FIELDS)
+    if text > EVIDENCE_LIMIT:
+        raise InvalidRequestError(
+            f"The combined character count of all evidence fields is limited to"
+            f" {EVIDENCE_LIMIT:,}; this evidence has {text:,}.",
+            param="evidence",
+        )
+    dispute["evidence"] = merged
+
+
 def list_disputes(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
     """GET /v1/disputes."""
     return list_object(ctx, "dispute", "/v1/disputes", params, linked(params))
@@ -108,4 +222,5 @@ def list_disputes(ctx: Ctx, params: dict[str, Any]) -> dict[str, Any]:
 ROUTES = [
     Route("GET", "/v1/disputes", list_disputes, LIST),
     Route("GET", "/v1/disputes/<dispute>", retrieve, RETRIEVE),
+    Route("POST", "/v1/disputes/<dispute>", update, UPDATE),
 ]

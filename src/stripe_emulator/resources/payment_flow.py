@@ -161,7 +161,7 @@ def _charge(ctx: Ctx, pi: dict[str, Any], payment_method: dict[str, Any]) -> Non
     pi["amount_received"] = pi["amount"]
     move(ctx, pi, "succeeded")
     if outcome.dispute:
-        disputes.open_for(ctx, charge)
+        disputes.open_for(ctx, charge, inquiry=outcome.inquiry)
 
 
 def _pay(ctx: Ctx, pi: dict[str, Any], payment_method: dict[str, Any]) -> None:
