@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -143,16 +143,22 @@ def test_reconcile_from_the_page_repairs_and_keeps_the_report(app, shop, admin, 
     assert "Report" in admin.get(f"{ADMIN}/reconcile").get_data(as_text=True) or page
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the emulator has no POST /v1/disputes/{id} (dispute update) yet"
-)
 def test_dispute_evidence_is_submitted_through_stripe(app, shop, admin, session):
     placed = shop.place()
     shop.pay(placed, DISPUTE_CARD)
     shop.flush()
     with app.app_context():
         dispute = db.session.scalars(select(Dispute)).one()
-        dispute_id, stripe_id = dispute.id, dispute.stripe_dispute_id
+        dispute_id, stripe_id, due_by = (
+            dispute.id,
+            dispute.stripe_dispute_id,
+            dispute.evidence_due_by,
+        )
+    opened = shop.api("GET", f"/v1/disputes/{stripe_id}")
+    # The due date came with the webhook, before anyone opened the dispute's page.
+    assert due_by == datetime.fromtimestamp(opened["evidence_details"]["due_by"], UTC)
+    listed = admin.get(f"{ADMIN}/disputes").get_data(as_text=True)
+    assert f'<time datetime="{due_by.isoformat()}">' in listed
     page = admin.get(f"{ADMIN}/disputes/{dispute_id}").get_data(as_text=True)
     assert placed.reference in page  # the product description is prefilled from the order
 
@@ -162,11 +168,30 @@ def test_dispute_evidence_is_submitted_through_stripe(app, shop, admin, session)
         product_description="Printed books",
         customer_email_address="reader@example.com",
         uncategorized_text="Delivered to the address given at checkout.",
+        customer_communication="The reader wrote to thank us.",
         submit_now="yes",
     )
 
     assert response.status_code == 303
     at_stripe = shop.api("GET", f"/v1/disputes/{stripe_id}")
     assert at_stripe["evidence"]["product_description"] == "Printed books"
+    assert at_stripe["evidence"]["customer_communication"] is None  # a file upload at Stripe
+    assert at_stripe["evidence"]["uncategorized_text"] == (
+        "Delivered to the address given at checkout.\n\n"
+        "Communication with the customer:\nThe reader wrote to thank us."
+    )
     assert at_stripe["evidence_details"]["submission_count"] == 1
     assert at_stripe["status"] == "under_review"
+    shop.flush()  # charge.dispute.updated comes back
+    session.expire_all()
+    assert session.get(Dispute, dispute_id).status == "under_review"
+    page = admin.get(response.headers["Location"]).get_data(as_text=True)
+    assert "The evidence is submitted to the bank." in page
+    assert "This dispute no longer takes evidence." in page
+    again = post(
+        admin,
+        f"{ADMIN}/disputes/{dispute_id}/evidence",
+        uncategorized_text="More",
+        submit_now="yes",
+    )
+    assert "no longer takes evidence" in admin.get(again.headers["Location"]).get_data(as_text=True)

@@ -1,6 +1,7 @@
 """What each kind of event does to an order, whatever order the events arrive in."""
 
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 
 import pytest
 from click.testing import CliRunner
@@ -49,7 +50,7 @@ class FakeStripeObjects:
         )
         return refund_object(self.refunds[refund_id])
 
-    def dispute(self, dispute_id, payment_intent, status):
+    def dispute(self, dispute_id, payment_intent, status, due_by=None):
         self.disputes[dispute_id] = payments.Dispute(
             id=dispute_id,
             amount=2300,
@@ -58,6 +59,7 @@ class FakeStripeObjects:
             reason="fraudulent",
             payment_intent=payment_intent,
             charge="ch_1",
+            evidence_due_by=due_by,
         )
         return {
             "id": dispute_id,
@@ -334,6 +336,16 @@ def test_a_dispute_created_event_arriving_after_it_closed_changes_nothing(
 
     assert timeline(session) == ["pending_payment", "paid", "disputed", "lost"]
     assert session.scalars(select(Dispute.status)).one() == "lost"
+
+
+def test_a_dispute_keeps_the_evidence_due_date_stripe_gives(client, paid, session, stripe_objects):
+    opened = stripe_objects.dispute("dp_1", paid, "needs_response", due_by=1_900_000_000)
+    deliver(client, event("evt_d1", "charge.dispute.created", opened))
+    extended = stripe_objects.dispute("dp_1", paid, "needs_response", due_by=1_900_086_400)
+    deliver(client, event("evt_d2", "charge.dispute.updated", extended))
+
+    due = session.scalars(select(Dispute.evidence_due_by)).one()
+    assert due == datetime.fromtimestamp(1_900_086_400, UTC)
 
 
 # --- reprocessing stored events ---------------------------------------------------------------

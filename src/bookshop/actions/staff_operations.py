@@ -3,15 +3,16 @@ failed webhook events again, and reconciling with Stripe over a window (the repo
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import payments, webhooks
+from .. import orders, payments, webhooks
 from .. import reconcile as reconciliation
 from ..models import Dispute, DisputeResponse, ReconcileReport, utcnow
 from ..orders import OrderError
@@ -45,19 +46,11 @@ def response_for(session: Session, dispute: Dispute) -> DisputeResponse:
     return row
 
 
-def dispute_seen(session: Session, dispute: Dispute, stripe_dispute: payments.Dispute) -> None:
-    """Keep what Stripe says about the dispute that the list needs: status and due date."""
-    row = response_for(session, dispute)
-    if stripe_dispute.evidence_due_by:
-        row.evidence_due_by = datetime.fromtimestamp(stripe_dispute.evidence_due_by, UTC)
-    dispute.status = stripe_dispute.status
-
-
 def refresh_dispute(session: Session, dispute: Dispute) -> None:
-    """Read the dispute from Stripe (its due date and status); committed."""
+    """Read the dispute from Stripe (its due date and status), as a webhook would; committed."""
     session.commit()  # no transaction stays open across the call
     found = payments.retrieve_dispute(dispute.stripe_dispute_id)
-    dispute_seen(session, dispute, found)
+    orders.dispute_updated(session, found)
     session.commit()
 
 
@@ -73,16 +66,21 @@ def submit_evidence(
         raise OrderError("Please fill in at least one field of evidence.")
     if sum(len(value) for value in fields.values()) > EVIDENCE_LIMIT:
         raise OrderError(f"Stripe takes at most {EVIDENCE_LIMIT:,} characters of evidence.")
-    previous = response_for(session, dispute)
-    session.flush()
-    attempt = f"dispute-{dispute.stripe_dispute_id}-{previous.id}-{len(json.dumps(fields))}"
+    sent = for_stripe(fields)
+    # A double click sends the same evidence over the same last copy: one update at Stripe. Going
+    # back to an earlier draft starts from another copy, so it is sent again.
+    last = response_for(session, dispute).evidence
+    digest = hashlib.sha256(json.dumps([last, sent, submit], sort_keys=True).encode()).hexdigest()
     session.commit()
     found = payments.update_dispute(
-        dispute.stripe_dispute_id, fields, submit, idempotency_key=f"{attempt}-{submit}"
+        dispute.stripe_dispute_id,
+        sent,
+        submit,
+        idempotency_key=f"dispute-{dispute.stripe_dispute_id}-{digest[:32]}",
     )
     row = response_for(session, dispute)
     before = {"status": dispute.status, "submitted": row.submitted_at is not None}
-    dispute_seen(session, dispute, found)
+    orders.dispute_updated(session, found)
     row.evidence = json.dumps(fields, sort_keys=True)
     row.staff_id = actor.staff_id
     if submit:
@@ -97,6 +95,17 @@ def submit_evidence(
     )
     session.commit()
     return dispute
+
+
+def for_stripe(fields: Mapping[str, str]) -> dict[str, str]:
+    """The evidence as Stripe takes it: customer communication is a file upload there, so the
+    words pasted here go with the other text."""
+    sent = dict(fields)
+    words = sent.pop("customer_communication", "")
+    if words:
+        parts = [sent.get("uncategorized_text", ""), f"Communication with the customer:\n{words}"]
+        sent["uncategorized_text"] = "\n\n".join(part for part in parts if part)
+    return sent
 
 
 def reprocess_event(session: Session, actor: Actor, event_id: str) -> webhooks.Outcome:

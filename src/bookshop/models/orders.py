@@ -240,6 +240,8 @@ class Dispute(Base):
     currency: Mapped[str] = mapped_column(String(3))
     reason: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(40))  # Stripe's dispute status
+    # Stripe's evidence_details.due_by from every dispute event; the disputes list sorts by it.
+    evidence_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

@@ -109,7 +109,7 @@ class OrderNote(Base):
 
 
 class DisputeResponse(Base):
-    """The evidence staff sent Stripe for a dispute, and when its answer is due."""
+    """The evidence staff sent Stripe for a dispute (its due date is on the dispute)."""
 
     __tablename__ = "dispute_responses"
 
@@ -117,8 +117,6 @@ class DisputeResponse(Base):
     dispute_id: Mapped[int] = mapped_column(
         ForeignKey("disputes.id", ondelete="CASCADE"), unique=True
     )
-    # Stripe's evidence_details.due_by: the list of disputes is ordered by it.
-    evidence_due_by: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     evidence: Mapped[str | None] = mapped_column(Text)  # JSON, as last sent
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     staff_id: Mapped[int | None] = mapped_column(ForeignKey("staff_users.id", ondelete="SET NULL"))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -21,7 +23,8 @@ _NOT_A_DISPUTE = frozenset({DisputeStatus.WARNING_CLOSED})
 
 
 def dispute_updated(session: Session, dispute: StripeDispute) -> Order | None:
-    """Stripe reported a dispute: record it; opened → disputed, closed → won or lost."""
+    """Stripe reported a dispute: record it and its due date; opened → disputed, closed → won or
+    lost."""
     payment = find_payment(session, dispute.payment_intent) if dispute.payment_intent else None
     if payment is None:
         return None
@@ -42,6 +45,8 @@ def dispute_updated(session: Session, dispute: StripeDispute) -> Order | None:
         session.add(row)
     else:
         row.status, row.amount, row.reason = dispute.status, dispute.amount, dispute.reason
+    if dispute.evidence_due_by:
+        row.evidence_due_by = datetime.fromtimestamp(dispute.evidence_due_by, UTC)
     order = payment.order
     if dispute.status in _NOT_A_DISPUTE:
         return order

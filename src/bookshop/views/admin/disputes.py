@@ -27,8 +27,8 @@ def dispute_list() -> str:
         select(Dispute, DisputeResponse)
         .outerjoin(DisputeResponse, DisputeResponse.dispute_id == Dispute.id)
         .order_by(
-            DisputeResponse.evidence_due_by.is_(None),
-            DisputeResponse.evidence_due_by,
+            Dispute.evidence_due_by.is_(None),
+            Dispute.evidence_due_by,
             Dispute.created_at,
         )
     ).all()
