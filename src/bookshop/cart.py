@@ -8,7 +8,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .models import Book
-from .orders import LineRequest, OrderError, out_of_stock_message, parse_quantity
+from .orders import (
+    LineRequest,
+    OrderError,
+    not_on_sale_message,
+    out_of_stock_message,
+    parse_quantity,
+)
 
 SESSION_KEY = "cart"
 MAX_LINES = 50  # distinct books in one cart: keeps the session cookie small
@@ -83,6 +89,8 @@ def add(cart: Cart, book: Book, raw_quantity: object, limit: int) -> Cart:
     """The cart with `raw_quantity` more copies of `book`; OrderError (cart unchanged) when the
     quantity is not a whole number from 1 to `limit`, or the line would exceed it or the stock."""
     quantity = parse_quantity(raw_quantity, limit)
+    if book.on_sale is False:
+        raise OrderError(not_on_sale_message(book.title))
     if book.id not in cart and len(cart) >= MAX_LINES:
         raise OrderError("Your cart is full. Please check out or remove a book first.")
     wanted = cart.get(book.id, 0) + quantity
@@ -119,7 +127,9 @@ def price(cart: Cart, books: Mapping[int, Book], limit: int) -> PricedCart:
             problems.append("A book in your cart is no longer sold and was removed.")
             continue
         problem = None
-        if quantity > book.stock:
+        if book.on_sale is False:
+            problem = not_on_sale_message(book.title) + " Please remove it."
+        elif quantity > book.stock:
             problem = out_of_stock_message(book.title, book.stock)
             if book.stock <= 0:
                 problem += " Please remove it."

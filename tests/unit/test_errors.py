@@ -7,7 +7,7 @@ def test_an_unexpected_error_shows_the_500_page_without_details(client, monkeypa
     def broken(_session):
         raise RuntimeError("database password is hunter2")
 
-    monkeypatch.setattr(shop, "all_books", broken)
+    monkeypatch.setattr(shop, "books_on_sale", broken)
     response = client.get("/")
     html = response.get_data(as_text=True)
     assert response.status_code == 500

@@ -1,4 +1,5 @@
-"""Staff keep the catalog: add and edit books, adjust stock with a reason, edit shipping options.
+"""Staff keep the catalog: add and edit books (taking them off sale or back), adjust stock with a
+reason, edit shipping options.
 Each change is audited with the values before and after. A new price applies to orders placed
 from then on: orders keep the unit prices they were placed at."""
 
@@ -22,7 +23,17 @@ from .staff import Actor, audit
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 CURRENCY = re.compile(r"[a-z]{3}")
 MAX_STOCK_CHANGE = 100_000
-BOOK_FIELDS = ("title", "subtitle", "author", "blurb", "price_amount", "currency", "cover_style")
+BOOK_FIELDS = (
+    "title",
+    "subtitle",
+    "author",
+    "blurb",
+    "price_amount",
+    "currency",
+    "cover_style",
+    "on_sale",
+)
+ON_SALE = {"yes": True, "no": False}  # the form's choice; absent leaves the book as it is
 
 
 def book_state(book: Book) -> dict[str, Any]:
@@ -61,7 +72,7 @@ def parse_book(form: Mapping[str, str]) -> dict[str, Any]:
             f"Cover colours look like #1f3a5f; the motif is one of {', '.join(sorted(MOTIFS))}.",
             field="cover",
         ) from None
-    return {
+    values: dict[str, Any] = {
         "title": title,
         "subtitle": form.get("subtitle", "").strip()[:200] or None,
         "author": author,
@@ -70,12 +81,15 @@ def parse_book(form: Mapping[str, str]) -> dict[str, Any]:
         "currency": currency,
         "cover_style": cover.to_json(),
     }
+    if form.get("on_sale") in ON_SALE:
+        values["on_sale"] = ON_SALE[form.get("on_sale", "")]
+    return values
 
 
 def add_book(
     session: Session, actor: Actor, slug: str, values: Mapping[str, Any], stock: int
 ) -> Book:
-    """A new book on sale, with its first stock."""
+    """A new book with its first stock, on sale unless the form said otherwise."""
     slug = slug.strip().lower()
     if not SLUG.fullmatch(slug) or len(slug) > 120:
         raise OrderError("The web name is lower-case words joined by dashes.", field="slug")
@@ -96,7 +110,8 @@ def add_book(
 
 
 def edit_book(session: Session, actor: Actor, book: Book, values: Mapping[str, Any]) -> Book:
-    """Change a book's details and price (orders already placed keep their prices)."""
+    """Change a book's details, price, or whether it is on sale (orders already placed keep
+    their prices and books)."""
     before = book_state(book)
     for name, value in values.items():
         setattr(book, name, value)

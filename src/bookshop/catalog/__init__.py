@@ -106,3 +106,8 @@ def find_book(session: Session, slug: str) -> Book | None:
 def all_books(session: Session) -> list[Book]:
     """Every book, in catalog order."""
     return list(session.scalars(select(Book).order_by(Book.position, Book.id)))
+
+
+def books_on_sale(session: Session) -> list[Book]:
+    """The books customers see, in catalog order."""
+    return list(session.scalars(select(Book).where(Book.on_sale).order_by(Book.position, Book.id)))

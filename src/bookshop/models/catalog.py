@@ -1,4 +1,4 @@
-"""The catalog: books on sale."""
+"""The catalog: books, on sale or not."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .base import Base, UTCDateTime, utcnow
 
 
 class Book(Base):
-    """A title on sale; its price is the only price the shop ever charges."""
+    """A title of the catalog; its price is the only price the shop ever charges."""
 
     __tablename__ = "books"
     __table_args__ = (
@@ -42,6 +42,8 @@ class Book(Base):
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Copies that can still be ordered; changed only by conditional UPDATEs in orders.py.
     stock: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
+    # Off sale: hidden from the shop and refused in carts and at checkout; orders keep their lines.
+    on_sale: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

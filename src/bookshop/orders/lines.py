@@ -72,10 +72,18 @@ def parse_quantity(
     return quantity
 
 
+def not_on_sale_message(title: str) -> str:
+    """What a customer is told about a book the shop has taken off sale."""
+    return f"Sorry, “{title}” is no longer on sale."
+
+
 def price_lines(lines: Sequence[LineRequest]) -> tuple[int, str]:
-    """The order total and currency, from the catalog's prices only."""
+    """The order total and currency, from the catalog's prices only; books off sale refused."""
     if not lines:
         raise OrderError("Your order is empty.")
+    for line in lines:
+        if line.book.on_sale is False:  # None: a book not saved yet, on sale by default
+            raise OrderError(not_on_sale_message(line.book.title), field="cart")
     currencies = {line.book.currency for line in lines}
     if len(currencies) != 1:
         raise OrderError("Books priced in different currencies cannot share an order.")

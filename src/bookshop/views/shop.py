@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request
 
-from ..catalog import all_books, find_book
+from ..catalog import books_on_sale, find_book
 from ..catalog.pages import catalog_response
 from ..covers import CoverStyle, render_cover
 from ..extensions import db
@@ -14,16 +14,18 @@ bp = Blueprint("shop", __name__)
 
 
 def book_or_404(slug: str) -> Book:
-    """The book for a URL, or the 404 page."""
+    """The book on sale for a URL (its page, buying it now), or the 404 page."""
     book = find_book(db.session, slug)
-    if book is None:
+    if book is None or not book.on_sale:
         abort(404)
     return book
 
 
 @bp.get("/")
 def index() -> Response:
-    return catalog_response(lambda: render_template("shop/index.html", books=all_books(db.session)))
+    return catalog_response(
+        lambda: render_template("shop/index.html", books=books_on_sale(db.session))
+    )
 
 
 @bp.get("/books/<slug>")
@@ -33,7 +35,10 @@ def book(slug: str) -> Response:
 
 @bp.get("/covers/<slug>.svg")
 def cover(slug: str) -> Response:
-    book = book_or_404(slug)
+    # Carts and orders still show the covers of books taken off sale.
+    book = find_book(db.session, slug)
+    if book is None:
+        abort(404)
     svg = render_cover(book.title, book.author, CoverStyle.from_json(book.cover_style), book.slug)
     response = Response(svg, mimetype="image/svg+xml")
     response.cache_control.public = True

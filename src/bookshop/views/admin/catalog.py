@@ -26,6 +26,7 @@ NEW_BOOK = {
     "cover_ink": "#f4efe6",
     "cover_accent": "#e0a33a",
     "cover_motif": "rings",
+    "on_sale": "yes",
 }
 
 
@@ -37,7 +38,7 @@ def catalog() -> str:
     return render_template(
         "admin/catalog.html",
         books=books,
-        low=[b for b in books if b.stock <= LOW_STOCK],
+        low=[b for b in books if b.on_sale and b.stock <= LOW_STOCK],
         low_stock=LOW_STOCK,
         options=options,
     )
@@ -64,7 +65,9 @@ def book_new() -> ResponseReturnValue:
             db.session.rollback()
             flash(exc.message, "error")
         else:
-            flash(f"“{book.title}” is on sale.", "success")
+            flash(
+                f"“{book.title}” is {'on sale' if book.on_sale else 'added, off sale'}.", "success"
+            )
             return redirect(url_for("admin.book_edit", book_id=book.id), 303)
     return render_template("admin/book.html", book=None, values=values, motifs=sorted(MOTIFS))
 
@@ -92,7 +95,13 @@ def book_save(book_id: int) -> ResponseReturnValue:
         return render_template(
             "admin/book.html", book=book, values=shown, motifs=sorted(MOTIFS)
         ), 400
-    flash("Saved. A new price applies to orders placed from now on.", "success")
+    flash(
+        "Saved. A new price applies to orders placed from now on."
+        if book.on_sale
+        else "Saved. The book is off sale: hidden from the shop, and carts holding it cannot check"
+        " out.",
+        "success",
+    )
     return redirect(url_for("admin.book_edit", book_id=book.id), 303)
 
 
@@ -147,6 +156,7 @@ def _values_of(book: Book) -> dict[str, str]:
         "cover_ink": cover.get("ink", ""),
         "cover_accent": cover.get("accent", ""),
         "cover_motif": cover.get("motif", ""),
+        "on_sale": "yes" if book.on_sale else "no",
     }
 
 
