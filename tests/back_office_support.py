@@ -12,6 +12,7 @@ from typing import Any
 import pyotp
 from flask import Flask
 from flask.testing import FlaskClient
+from playwright.sync_api import Page, expect
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
 
@@ -77,6 +78,18 @@ def sign_in(client: FlaskClient, account: Account) -> TestResponse:
         return response
     assert response.status_code == 303, response.get_data(as_text=True)
     return client.post(f"{ADMIN}/login/code", data={"csrf_token": token, "code": account.code()})
+
+
+def sign_in_page(page: Page, url: str, account: Account) -> None:
+    """Sign in in the browser: the password, then a code for accounts with an authenticator."""
+    page.goto(f"{url}{ADMIN}/")
+    page.get_by_test_id("login-email").fill(account.email)
+    page.get_by_test_id("login-password").fill(account.password)
+    page.get_by_test_id("login-submit").click()
+    if account.totp_secret:
+        page.get_by_test_id("totp-code").fill(account.code())
+        page.get_by_test_id("totp-submit").click()
+    expect(page.get_by_test_id("staff-email")).to_contain_text(account.email)
 
 
 def post(client: FlaskClient, path: str, **form: Any) -> TestResponse:

@@ -8,25 +8,15 @@ import time
 
 import pytest
 import requests
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from back_office_support import make_account
+from back_office_support import sign_in_page as sign_in
 from bookshop.database import Database
 from bookshop.testing import LiveServer
 from shop_support import EMAIL, HAMMING, emulator_settings, pay_at_emulator, placed_order, shop_app
 
 pytestmark = pytest.mark.e2e
-
-
-def sign_in(page: Page, url: str, account) -> None:
-    page.goto(f"{url}/admin/")
-    page.get_by_test_id("login-email").fill(account.email)
-    page.get_by_test_id("login-password").fill(account.password)
-    page.get_by_test_id("login-submit").click()
-    if account.totp_secret:
-        page.get_by_test_id("totp-code").fill(account.code())
-        page.get_by_test_id("totp-submit").click()
-    expect(page.get_by_test_id("staff-email")).to_contain_text(account.email)
 
 
 def test_an_admin_finds_an_order_by_email_and_refunds_one_book(

@@ -187,7 +187,7 @@ def test_dispute_evidence_is_submitted_through_stripe(app, shop, admin, session)
     assert session.get(Dispute, dispute_id).status == "under_review"
     page = admin.get(response.headers["Location"]).get_data(as_text=True)
     assert "The evidence is submitted to the bank." in page
-    assert "This dispute no longer takes evidence." in page
+    assert "Stripe takes no changes now" in page
     again = post(
         admin,
         f"{ADMIN}/disputes/{dispute_id}/evidence",
