@@ -1,6 +1,7 @@
 """The webhook endpoint: signed events only, stored before acting, each applied once."""
 
 import json
+import threading
 import time
 
 import pytest
@@ -158,6 +159,14 @@ def test_unknown_types_and_other_payments_are_recorded_and_acknowledged(
     stored = session.get(StripeEvent, "evt_other")
     assert stored.type == event_type and stored.processed_at is not None
     assert fake_stripe.retrieved == []  # nothing of the shop's: Stripe is not asked
+    assert response.json == {"received": True, "duplicate": False}  # new, on every database
+
+
+def test_recording_says_whether_the_event_was_new(session):
+    payload = json.dumps(event("evt_rec", "customer.created", {"id": "cus_1"}))
+    stored = payments.event_from_payload(payload)
+
+    assert [webhooks.record(session, stored) for _ in range(2)] == [True, False]
 
 
 @pytest.mark.parametrize(
@@ -240,6 +249,35 @@ def test_the_webhook_is_the_only_route_exempt_from_csrf(app, client):
         response = client.post(url, data={"quantity": "1"})
         assert response.status_code == 400, url
         assert "session has expired" in response.get_data(as_text=True), url
+
+
+def test_a_copy_arriving_while_the_first_is_received_waits_for_it_then_is_a_duplicate():
+    recent = webhooks.RecentlyProcessed()
+    first_inside, answers = threading.Event(), []
+
+    def copy() -> None:
+        first_inside.wait()
+        with recent.delivery("evt_a") as new:
+            answers.append(new)
+
+    other = threading.Thread(target=copy)
+    other.start()
+    with recent.delivery("evt_a") as new:
+        first_inside.set()
+        time.sleep(0.05)  # the copy is waiting meanwhile
+        assert answers == []
+        recent.add("evt_a")
+    other.join(5)
+    assert (new, answers) == (True, [False])
+
+
+def test_a_copy_goes_ahead_when_the_first_failed_or_took_too_long():
+    recent = webhooks.RecentlyProcessed(wait=0.05)
+    with recent.delivery("evt_a") as first:
+        with recent.delivery("evt_a") as copy:  # waited 0.05 s for the first, then goes on
+            assert (first, copy) == (True, True)
+    with recent.delivery("evt_a") as retry:  # the first ended without processing it
+        assert retry is True
 
 
 def test_the_memory_of_processed_events_keeps_only_the_most_recent():

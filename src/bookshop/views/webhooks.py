@@ -30,13 +30,14 @@ def stripe_events() -> ResponseReturnValue:
         log.warning("webhook refused: %s", exc)
         return jsonify(error={"message": "invalid webhook"}), 400
     recent = _recently_processed()
-    if event.id in recent:
-        return jsonify(received=True, duplicate=True)
-    outcome = webhooks.receive(db.session, event)
-    if outcome == webhooks.Outcome.FAILED:
-        # Kept with its error; a 5xx makes Stripe deliver it again.
-        return jsonify(error={"message": "event not processed, please retry"}), 500
-    recent.add(event.id)
+    with recent.delivery(event.id) as new:
+        if not new:
+            return jsonify(received=True, duplicate=True)
+        outcome = webhooks.receive(db.session, event)
+        if outcome == webhooks.Outcome.FAILED:
+            # Kept with its error; a 5xx makes Stripe deliver it again.
+            return jsonify(error={"message": "event not processed, please retry"}), 500
+        recent.add(event.id)  # before the copies waiting on this delivery look
     return jsonify(received=True, duplicate=outcome == webhooks.Outcome.DUPLICATE)
 
 

@@ -20,7 +20,8 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import cast
@@ -51,11 +52,16 @@ class Outcome(StrEnum):
 class RecentlyProcessed:
     """Event ids this process has seen processed, so their duplicates and retries are answered
     without a database query. Only ever holds ids whose processing committed (a permanent
-    fact); the event log stays the authority for everything else."""
+    fact); the event log stays the authority for everything else.
 
-    def __init__(self, size: int = 10_000) -> None:
+    It also knows which ids are being received here right now: a copy arriving meanwhile waits
+    for the first one instead of reading Stripe again only to lose the claim to it."""
+
+    def __init__(self, size: int = 10_000, wait: float = 10.0) -> None:
         self._ids: OrderedDict[str, None] = OrderedDict()
         self._size = size
+        self._wait = wait  # seconds; after that a copy goes ahead and the event log decides
+        self._running: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
     def __contains__(self, event_id: object) -> bool:
@@ -67,6 +73,27 @@ class RecentlyProcessed:
             self._ids.move_to_end(event_id)
             while len(self._ids) > self._size:
                 self._ids.popitem(last=False)
+
+    @contextmanager
+    def delivery(self, event_id: str) -> Iterator[bool]:
+        """Yields whether this delivery must be received: False once the id is processed here,
+        waiting first for a copy of it being received by another thread."""
+        with self._lock:
+            done = event_id in self._ids
+            running = None if done else self._running.get(event_id)
+            mine = None
+            if not done and running is None:
+                mine = self._running[event_id] = threading.Event()
+        if running is not None:
+            running.wait(self._wait)
+            done = event_id in self._ids  # if the first copy failed, this one tries again
+        try:
+            yield not done
+        finally:
+            if mine is not None:
+                with self._lock:
+                    del self._running[event_id]
+                mine.set()
 
 
 def signing_secrets(value: str | Iterable[str] | None) -> list[str]:
@@ -188,8 +215,13 @@ _FAILURE = (
     .where(_EVENTS.c.id == bindparam("event_id"), _EVENTS.c.processed_at.is_(None))
     .values(attempts=_EVENTS.c.attempts + 1, last_error=bindparam("error"))
 )
-# Insert unless the id is stored: a second delivery at the same moment inserts nothing.
+# Insert unless the id is stored: a second delivery at the same moment inserts nothing. The row
+# count says which one inserted; SQLAlchemy keeps it for an INSERT only when asked to.
 _INSERTS = {
-    "postgresql": pg_insert(_EVENTS).on_conflict_do_nothing(index_elements=["id"]),
-    "sqlite": sqlite_insert(_EVENTS).on_conflict_do_nothing(index_elements=["id"]),
+    "postgresql": pg_insert(_EVENTS)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .execution_options(preserve_rowcount=True),
+    "sqlite": sqlite_insert(_EVENTS)
+    .on_conflict_do_nothing(index_elements=["id"])
+    .execution_options(preserve_rowcount=True),
 }
