@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+import sqlite3
+import threading
 from pathlib import Path
 from typing import Any, cast
 
@@ -20,9 +23,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(
-            url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, **kwargs
-        )
+        connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        if parsed.database and parsed.database != ":memory:":
+            connect_args["factory"] = SerializedWrites
+        engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
     return create_engine(url, pool_pre_ping=True, **kwargs)
@@ -41,6 +45,81 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+_WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
+_WRITE_LOCKS: dict[str, threading.Lock] = {}
+_WRITE_LOCKS_LOCK = threading.Lock()
+
+
+class SerializedWrites(sqlite3.Connection):
+    """A SQLite connection that takes its database file's in-process writer lock before its first
+    write and gives it back when the transaction ends."""
+
+    # SQLite has one writer at a time; its busy handler makes the others sleep and poll, up to
+    # 100 ms a time, long after the lock is free. Queued on a lock, they wake as soon as it is.
+    # Other processes still meet SQLite's own lock and busy timeout.
+
+    def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
+        super().__init__(database, *args, **kwargs)
+        with _WRITE_LOCKS_LOCK:
+            self._write_lock = _WRITE_LOCKS.setdefault(
+                str(Path(str(database)).resolve()), threading.Lock()
+            )
+        self._writing = False
+
+    def cursor(self, factory: Any = None) -> Any:
+        return super().cursor(factory or _SerializedCursor)
+
+    def before_write(self) -> None:
+        if not self._writing:
+            # Past the busy timeout, go on without it: SQLite's own lock still protects.
+            self._writing = self._write_lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+    def after_statement(self) -> None:
+        if self._writing and not self.in_transaction:  # committed, rolled back or autocommit
+            self._writing = False
+            self._write_lock.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self.after_statement()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self.after_statement()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            if self._writing:
+                self._writing = False
+                self._write_lock.release()
+
+
+class _SerializedCursor(sqlite3.Cursor):
+    connection: SerializedWrites
+
+    def execute(self, sql: str, parameters: Any = (), /) -> Any:
+        if _WRITE.match(sql):
+            self.connection.before_write()
+        try:
+            return super().execute(sql, parameters)
+        finally:
+            self.connection.after_statement()
+
+    def executemany(self, sql: str, parameters: Any, /) -> Any:
+        if _WRITE.match(sql):
+            self.connection.before_write()
+        try:
+            return super().executemany(sql, parameters)
+        finally:
+            self.connection.after_statement()
 
 
 class Database:
