@@ -78,7 +78,8 @@ def place_and_start_checkout(
         return resume_checkout(session, existing, urls)
     expires_at = session_expiry(expires_at, utcnow())
     delivery = _delivery_offered(session, total, currency)
-    session.rollback()  # nothing is held across the network call
+    # Nothing is held across the network call; a commit keeps the books loaded for the lines.
+    session.commit()
 
     priced = [
         payments.CheckoutLine(ln.book.title, ln.book.price_amount, ln.quantity) for ln in lines
@@ -98,7 +99,8 @@ def place_and_start_checkout(
         )
         orders.checkout_started(order, checkout.id, expires_at)
         session.commit()
-    except orders.OutOfStock:
+    except orders.OrderError:
+        # Sold out, or a book taken off sale, since the quick check: what Stripe holds goes too.
         session.rollback()
         _expire_quietly(checkout.id)
         raise

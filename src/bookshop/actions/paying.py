@@ -64,7 +64,10 @@ def place_and_start_payment(
     existing = orders.find_order_by_reference(session, reference)
     if existing is not None:
         return _already_placed(session, existing, browser_id, email)
-    session.rollback()  # end the read transaction: nothing is held across the network call
+    # End the read transaction: no connection is held across the network call. A commit, not a
+    # rollback, so the books stay loaded (a rollback would expire them and the description's
+    # read of their titles would open a new transaction for the whole Stripe call).
+    session.commit()
 
     intent = _create_intent(reference, lines, total, currency, email, 1, capture_method)
     try:
@@ -76,10 +79,11 @@ def place_and_start_payment(
             browser_id=browser_id,
             expires_at=expires_at,
             capture_method=capture_method,
+            intent=intent,
         )
-        orders.payment_started(session, order, intent)
         session.commit()
-    except orders.OutOfStock:
+    except orders.OrderError:
+        # Sold out, or a book taken off sale, since the quick check: what Stripe holds goes too.
         session.rollback()
         _cancel_quietly(intent.id)
         raise
@@ -244,7 +248,7 @@ def _cancel_quietly(payment_intent_id: str) -> None:
     try:
         payments.cancel_payment_intent(payment_intent_id, reason="abandoned")
     except payments.PaymentError as exc:
-        log.warning("payment %s for a sold-out order not canceled: %s", payment_intent_id, exc)
+        log.warning("payment %s for an order not placed was not canceled: %s", payment_intent_id, exc)
 
 
 def _not_payable_message(order: Order) -> str:

@@ -33,18 +33,16 @@ def place_order(
     browser_id: str | None = None,
     expires_at: datetime | None = None,
     capture_method: str = "automatic",
+    intent: PaymentIntent | None = None,
 ) -> Order:
-    """A customer commits to buy: stock is reserved and the order waits for payment.
+    """A customer commits to buy: stock is reserved and the order waits for payment, with
+    `intent` recorded as its payment when it was created first.
 
     Raises OutOfStock when a line cannot be reserved; the caller must then roll back, which
     returns the lines reserved before it.
     """
     lines = merge_lines(lines)
     total, currency = price_lines(lines)
-    # Reserve in book id order: two orders for the same books never wait on each other in a cycle.
-    for line in sorted(lines, key=lambda line: line.book.id):
-        if not reserve_stock(session, line.book, line.quantity):
-            raise out_of_stock(session, line.book)
     order = Order(
         reference=reference,
         email=email,
@@ -66,6 +64,15 @@ def place_order(
     )
     session.add(order)
     session.add(OrderEvent(order=order, from_status=None, to_status=order.status, note="placed"))
+    if intent is not None:
+        payment_started(session, order, intent)
+    # The rows first, the stock last: a book's row stays locked from its reservation to the
+    # commit, and every buyer of that book waits for it, so nothing else happens in between.
+    session.flush()
+    # Reserve in book id order: two orders for the same books never wait on each other in a cycle.
+    for line in sorted(lines, key=lambda line: line.book.id):
+        if not reserve_stock(session, line.book, line.quantity):
+            raise out_of_stock(session, line.book)
     return order
 
 
