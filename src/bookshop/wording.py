@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app, has_app_context
 
+from .catalog.version import LOW_STOCK_SHOWN
 from .models import Order, OrderEvent
 
 DEFAULT_TIME_ZONE = "Asia/Singapore"
@@ -150,4 +151,5 @@ def init_app(app: Flask) -> None:
         FULFILMENT_WORDS=FULFILMENT_WORDS,
         PAYMENT_WORDS=PAYMENT_WORDS,
         REFUND_WORDS=REFUND_WORDS,
+        LOW_STOCK_SHOWN=LOW_STOCK_SHOWN,
     )

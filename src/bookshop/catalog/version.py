@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app, has_app_context
 from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
 from ..models import CatalogVersion
 
 _ROW = 1  # the one row, inserted by migration 0009
+# The shop's pages say "Only N left" up to this many copies, and "In stock" above it.
+LOW_STOCK_SHOWN = 5
 _READ = "SELECT version FROM catalog_version WHERE id = 1"
 
 
@@ -23,6 +26,24 @@ def catalog_changed(session: Session) -> None:
         .values(version=CatalogVersion.version + 1)
         .execution_options(synchronize_session=False)
     )
+
+
+def stock_changed(session: Session, before: int, after: int) -> None:
+    """Note a book's stock moving from `before` to `after` copies, when the pages show the change.
+
+    Above both LOW_STOCK_SHOWN and the most copies the quantity field offers, every stock level
+    reads "In stock" with the same field, so a sale there leaves the pages true. Not noting it
+    spares every order an update of the one version row, which all orders would queue on.
+    """
+    if min(before, after) <= max(LOW_STOCK_SHOWN, _most_copies_offered()):
+        catalog_changed(session)
+
+
+def _most_copies_offered() -> int:
+    # Outside an app (a script), no limit is known: every change is noted.
+    if not has_app_context():
+        return 2**62
+    return int(current_app.config["CART_MAX_QUANTITY"])
 
 
 def current_version(session: Session) -> int:

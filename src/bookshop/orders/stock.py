@@ -5,36 +5,38 @@ from __future__ import annotations
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from ..catalog.version import catalog_changed
-from ..database import rows_matched
+from ..catalog.version import stock_changed
 from ..models import Book
 from .errors import OutOfStock
 
 
 def reserve_stock(session: Session, book: Book, quantity: int) -> bool:
     """Take `quantity` copies off the shelf, or nothing when fewer are left (one UPDATE)."""
-    result = session.execute(
+    left = session.scalar(
         update(Book)
         .where(Book.id == book.id, Book.stock >= quantity)
         .values(stock=Book.stock - quantity)
+        .returning(Book.stock)
         .execution_options(synchronize_session=False)
     )
     session.expire(book, ["stock"])
-    if rows_matched(result) != 1:
+    if left is None:
         return False
-    catalog_changed(session)
+    stock_changed(session, left + quantity, left)
     return True
 
 
 def release_stock(session: Session, book_id: int, quantity: int) -> None:
     """Put `quantity` copies back on the shelf."""
-    session.execute(
+    left = session.scalar(
         update(Book)
         .where(Book.id == book_id)
         .values(stock=Book.stock + quantity)
+        .returning(Book.stock)
         .execution_options(synchronize_session=False)
     )
-    catalog_changed(session)
+    if left is not None:
+        stock_changed(session, left - quantity, left)
     book = session.get(Book, book_id, populate_existing=False)
     if book is not None:
         session.expire(book, ["stock"])
