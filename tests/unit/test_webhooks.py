@@ -3,11 +3,14 @@
 import json
 import threading
 import time
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import update
 
 from bookshop import orders, payments, webhooks
-from bookshop.models import Email, OrderEvent, StripeEvent
+from bookshop.extensions import db
+from bookshop.models import Email, OrderEvent, StripeEvent, utcnow
 from shop_support import count, deliver, event, signed, the_order
 
 
@@ -249,6 +252,50 @@ def test_the_webhook_is_the_only_route_exempt_from_csrf(app, client):
         response = client.post(url, data={"quantity": "1"})
         assert response.status_code == 400, url
         assert "session has expired" in response.get_data(as_text=True), url
+
+
+def test_a_copy_finding_the_event_at_work_in_another_process_answers_once_it_is_done(
+    app, fake_stripe, pending, session
+):
+    stored = payments.event_from_payload(json.dumps(fake_stripe.succeeded(pending)))
+    webhooks.record(session, stored)  # the other process's delivery, still at work
+
+    def other_process_finishes() -> None:
+        time.sleep(0.05)
+        with app.app_context():
+            db.session.execute(
+                update(StripeEvent).where(StripeEvent.id == stored.id).values(processed_at=utcnow())
+            )
+            db.session.commit()
+
+    other = threading.Thread(target=other_process_finishes)
+    other.start()
+    outcome = webhooks.receive(session, stored)
+    other.join(5)
+
+    assert outcome == webhooks.Outcome.DUPLICATE
+    assert fake_stripe.retrieved == []  # Stripe is not asked again
+
+
+@pytest.mark.parametrize(
+    "earlier",
+    [
+        {"last_error": "RuntimeError: boom"},  # an attempt that failed
+        {"received_at": utcnow() - timedelta(minutes=1)},  # one that died without a word
+    ],
+)
+def test_an_event_stored_by_an_attempt_that_ended_is_processed_at_once(
+    fake_stripe, pending, session, earlier
+):
+    stored = payments.event_from_payload(json.dumps(fake_stripe.succeeded(pending)))
+    webhooks.record(session, stored)
+    session.execute(update(StripeEvent).where(StripeEvent.id == stored.id).values(**earlier))
+    session.commit()
+
+    started = time.monotonic()
+    assert webhooks.receive(session, stored) == webhooks.Outcome.APPLIED
+    assert time.monotonic() - started < webhooks.receiving.IN_FLIGHT.total_seconds() / 2
+    assert fake_stripe.retrieved == [pending]
 
 
 def test_a_copy_arriving_while_the_first_is_received_waits_for_it_then_is_a_duplicate():

@@ -3,7 +3,10 @@
 Each event goes through three steps, each its own transaction:
 
 1. record: an event id already processed is answered at once, without a write; otherwise the
-   event row is inserted and committed (an event no handler acts on is stored as processed);
+   event row is inserted and committed (an event no handler acts on is stored as processed). A
+   copy finding the event stored by a delivery still at work elsewhere watches the row for a
+   while and answers once that one is done (copies in the same process wait for it in
+   memory: RecentlyProcessed);
 2. fetch: what Stripe says about the object now, read outside any transaction (no lock is held
    across the network);
 3. apply: the row is claimed with a conditional UPDATE (`processed_at IS NULL`), the order is
@@ -19,10 +22,11 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import cast
 
@@ -39,6 +43,8 @@ from .handlers import HANDLERS
 log = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 2000
+# How long a delivery stored but not processed counts as being processed by another process.
+IN_FLIGHT = timedelta(seconds=10)
 
 
 class Outcome(StrEnum):
@@ -117,8 +123,30 @@ def receive(session: Session, event: payments.Event) -> Outcome:
         log.debug("event %s (%s): recorded, not handled", event.id, event.type)
         return Outcome.APPLIED
     if stored is None:
-        record(session, event)
+        in_flight = not record(session, event)  # another delivery stored it a moment ago
+    else:  # stored, not processed: in flight elsewhere, or an earlier attempt failed or died
+        in_flight = stored.last_error is None and utcnow() - stored.received_at < IN_FLIGHT
+    if in_flight and _processed_elsewhere(session, event.id):
+        return Outcome.DUPLICATE
     return process(session, event)
+
+
+def _processed_elsewhere(session: Session, event_id: str) -> bool:
+    """Whether another process's delivery of this event finishes it, watched for a while: a
+    copy then answers without reading Stripe only to lose the claim. False when that delivery
+    fails or is too slow: this one goes ahead, and the claim decides."""
+    deadline = time.monotonic() + IN_FLIGHT.total_seconds()
+    pause = 0.005
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.05)
+        stored = session.execute(_STATE, {"event_id": event_id}).one()
+        session.commit()  # each look sees what is committed now
+        if stored.processed_at is not None:
+            return True
+        if stored.last_error is not None:
+            return False
+    return False
 
 
 def record(session: Session, event: payments.Event, processed: bool = False) -> bool:
@@ -198,7 +226,9 @@ def _record_failure(session: Session, event_id: str, exc: BaseException) -> None
 
 # The event log's statements, built once (this is the hot path of every delivery).
 _EVENTS = cast(Table, StripeEvent.__table__)
-_STATE = select(_EVENTS.c.processed_at).where(_EVENTS.c.id == bindparam("event_id"))
+_STATE = select(_EVENTS.c.processed_at, _EVENTS.c.received_at, _EVENTS.c.last_error).where(
+    _EVENTS.c.id == bindparam("event_id")
+)
 # The claim: only one delivery can set processed_at. The row (on SQLite, the database) stays
 # locked until the transaction ends, so a concurrent delivery waits, then finds it done.
 _CLAIM = (
