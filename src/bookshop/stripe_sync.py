@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, joinedload
 from . import orders, payments
 from .database import rows_matched
 from .models import Order, Payment
+from .orders.attempts import attempt_failed
 from .payments import IntentStatus
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,10 @@ def apply_payment_intent(session: Session, intent: payments.PaymentIntent) -> Or
         .options(joinedload(Payment.order))
         .execution_options(populate_existing=True)
     ).one()
-    return orders.payment_updated(session, payment, intent, order_locked=True)
+    order = orders.payment_updated(session, payment, intent, order_locked=True)
+    # A decline the customer never came back from shows on the order's timeline all the same.
+    attempt_failed(payment, intent)
+    return order
 
 
 def apply_refund(

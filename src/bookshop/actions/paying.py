@@ -248,7 +248,9 @@ def _cancel_quietly(payment_intent_id: str) -> None:
     try:
         payments.cancel_payment_intent(payment_intent_id, reason="abandoned")
     except payments.PaymentError as exc:
-        log.warning("payment %s for an order not placed was not canceled: %s", payment_intent_id, exc)
+        log.warning(
+            "payment %s for an order not placed was not canceled: %s", payment_intent_id, exc
+        )
 
 
 def _not_payable_message(order: Order) -> str:
