@@ -179,6 +179,21 @@ def direct_creates(emulator_url: str, secret_key: str, count: int) -> list[float
     return times
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) used so far by a process and its children that still run."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(entry.name) == pid or int(fields[1]) == pid:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def worker_rss_mb(master: int) -> list[float]:
     """Resident memory of the server's worker processes (children of the master)."""
     sizes = []
@@ -272,8 +287,18 @@ def main() -> int:
             json={"latency": [{"path": "/v1/payment_intents", "ms": 300}]},
             timeout=5,
         ).raise_for_status()
+        shop_cpu, own_cpu, began = cpu_seconds(shop.pid), cpu_seconds(os.getpid()), time.monotonic()
         rate, failed = shoppers(base, 64, max(args.seconds, 10))
+        elapsed = time.monotonic() - began
         print(f"64 shoppers, Stripe at +300 ms: {rate:,.0f} payments started/s, {failed} errors")
+        # Where the cores went: with the load generator on the same machine, the shop's CPU per
+        # payment says how many payments a second these cores could start at most.
+        per_payment = (cpu_seconds(shop.pid) - shop_cpu) / max(rate * elapsed, 1)
+        print(
+            f"  shop CPU per payment started (checkout page and PaymentIntent request): "
+            f"{per_payment * 1000:.1f} ms; load generator "
+            f"{(cpu_seconds(os.getpid()) - own_cpu) / elapsed:.2f} cores busy"
+        )
         sizes = worker_rss_mb(shop.pid)
         print("worker RSS after load: " + ", ".join(f"{size:.0f} MB" for size in sizes))
         stop(shop)
