@@ -12,17 +12,21 @@ After each run every order must be paid exactly once, with one confirmation emai
 stored event per event id.
 
 The baseline is the same app and endpoint answering 200 without verifying or storing anything:
-the ratio says what the webhook work costs, whatever the machine. It is measured right before
-each database's run, so that both sides of a ratio see the same load from the rest of the
-machine. Both servers are warmed up first (the shop with the events of a few payments of its
-own, left out of the figures). PostgreSQL is measured when --postgres or TEST_DATABASE_URL is
-given.
+the ratio says what the webhook work costs, whatever the machine. Both servers run at once and
+take turns: the deliveries go in `--rounds` parts, each to the baseline and then to the shop, so
+both sides of a ratio see the same load from the rest of the machine. Both are warmed up first
+(the shop with the events of a few payments of its own, left out of the figures). PostgreSQL is
+measured when --postgres or TEST_DATABASE_URL is given.
+
+Where the shop's time goes: `py-spy record --idle --pid PID` (or `--gil`: what holds the GIL) on
+the `webhooks.py --serve` process while the bench runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -337,6 +341,36 @@ def measure(
     concurrency: int,
 ) -> Result:
     seconds, latencies = load(host, port, deliveries, concurrency)
+    return _result(name, deliveries, seconds, latencies)
+
+
+def measure_side_by_side(
+    names: tuple[str, str],
+    servers: tuple[tuple[str, int], tuple[str, int]],
+    deliveries: list[Delivery],
+    concurrency: int,
+    rounds: int,
+    duplicates: int,
+) -> tuple[Result, Result]:
+    """The deliveries in `rounds` parts, each posted to the baseline and then to the shop, so
+    that a burst of load from the rest of the machine weighs on both sides alike."""
+    events = len(deliveries) // duplicates
+    cuts = [duplicates * (events * i // rounds) for i in range(rounds + 1)]  # copies stay together
+    totals: list[tuple[float, list[float]]] = [(0.0, []), (0.0, [])]
+    for start, end in itertools.pairwise(cuts):
+        for side, (host, port) in enumerate(servers):
+            seconds, latencies = load(host, port, deliveries[start:end], concurrency)
+            totals[side] = (totals[side][0] + seconds, totals[side][1] + latencies)
+    base, work = (
+        _result(name, deliveries, seconds, sorted(latencies))
+        for name, (seconds, latencies) in zip(names, totals, strict=True)
+    )
+    return base, work
+
+
+def _result(
+    name: str, deliveries: list[Delivery], seconds: float, latencies: list[float]
+) -> Result:
     return Result(
         name=name,
         deliveries=len(deliveries),
@@ -369,6 +403,7 @@ def main() -> int:
     parser.add_argument("--duplicates", type=int, default=5, help="copies of each event")
     parser.add_argument("--concurrency", type=int, default=8, help="client connections")
     parser.add_argument("--warm-up", type=int, default=10, help="payments to warm the shop with")
+    parser.add_argument("--rounds", type=int, default=4, help="alternations baseline/shop")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", ""))
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-work", action="store_true", help=argparse.SUPPRESS)
@@ -411,15 +446,21 @@ def main() -> int:
                 config = shop_config(url, emulator, workdir / "instance")
                 prepare_orders(config, made)
                 label = "SQLite" if kind == "sqlite" else "PostgreSQL"
-                with shop_process(config, no_work=True) as (host, port):
-                    measure("warm-up", host, port, deliveries[:200], args.concurrency)
-                    base = measure(
-                        f"{label} baseline: no work", host, port, deliveries, args.concurrency
+                name = f"{label}: verify, record, apply"
+                with (
+                    shop_process(config, no_work=True) as baseline,
+                    shop_process(config) as shop,
+                ):
+                    measure("warm-up", *baseline, deliveries[:200], args.concurrency)
+                    measure("warm-up", *shop, warm_up, args.concurrency)
+                    results += measure_side_by_side(
+                        (f"{label} baseline: no work", name),
+                        (baseline, shop),
+                        deliveries,
+                        args.concurrency,
+                        args.rounds,
+                        args.duplicates,
                     )
-                with shop_process(config) as (host, port):
-                    measure("warm-up", host, port, warm_up, args.concurrency)
-                    name = f"{label}: verify, record, apply"
-                    results += [base, measure(name, host, port, deliveries, args.concurrency)]
                 checks[name] = check_outcome(config, len(made), len(all_events))
 
     print(
