@@ -10,13 +10,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import orders, payments
 from ..models import Order, utcnow
 from ..orders import LineRequest, OrderError, OrderStatus
 from ..payments import CheckoutStatus
+from .placement import AlreadyPlaced, check_before_stripe, placing
 
 log = logging.getLogger(__name__)
 
@@ -68,50 +68,29 @@ def place_and_start_checkout(
     OutOfStock raised; the same reference twice (a double submit) continues the first order."""
     lines = orders.merge_lines(lines)
     total, currency = orders.price_lines(lines)
-    for line in lines:  # a quick check first, so most sold-out attempts never reach Stripe
-        if orders.stock_left(session, line.book.id) < line.quantity:
-            error = orders.out_of_stock(session, line.book)
-            session.rollback()
-            raise error
-    existing = orders.find_order_by_reference(session, reference)
-    if existing is not None:
-        return resume_checkout(session, existing, urls)
     expires_at = session_expiry(expires_at, utcnow())
     delivery = _delivery_offered(session, total, currency)
-    # Nothing is held across the network call; a commit keeps the books loaded for the lines.
-    session.commit()
-
     priced = [
         payments.CheckoutLine(ln.book.title, ln.book.price_amount, ln.quantity) for ln in lines
     ]
-    checkout = _create(
-        reference, lines, priced, currency, email, capture_method, urls, expires_at, delivery
-    )
     try:
-        order = orders.place_order(
-            session,
-            lines,
-            email,
-            reference,
-            browser_id=browser_id,
-            expires_at=expires_at,
-            capture_method=capture_method,
+        check_before_stripe(session, lines, reference)
+        checkout = _create(
+            reference, lines, priced, currency, email, capture_method, urls, expires_at, delivery
         )
-        orders.checkout_started(order, checkout.id, expires_at)
-        session.commit()
-    except orders.OrderError:
-        # Sold out, or a book taken off sale, since the quick check: what Stripe holds goes too.
-        session.rollback()
-        _expire_quietly(checkout.id)
-        raise
-    except IntegrityError:
-        # The same checkout submitted twice at once: the other request placed the order with the
-        # same session (the same idempotency key).
-        session.rollback()
-        existing = orders.find_order_by_reference(session, reference)
-        if existing is None:
-            raise
-        return resume_checkout(session, existing, urls)
+        with placing(session, reference, undo_at_stripe=lambda: _expire_quietly(checkout.id)):
+            order = orders.place_order(
+                session,
+                lines,
+                email,
+                reference,
+                browser_id=browser_id,
+                expires_at=expires_at,
+                capture_method=capture_method,
+            )
+            orders.checkout_started(order, checkout.id, expires_at)
+    except AlreadyPlaced as placed:
+        return resume_checkout(session, placed.order, urls)
     log.info("order %s placed: %s %s, checkout %s", reference, total, currency, checkout.id)
     return HostedStart(order, _url_of(checkout))
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import orders, payments
@@ -19,6 +18,7 @@ from ..orders import LineRequest, OrderError, OrderStatus
 from ..orders.attempts import attempt_failed
 from ..payments import PAYABLE_INTENT_STATUSES
 from .delivery import shipping_of
+from .placement import AlreadyPlaced, check_before_stripe, placing
 
 log = logging.getLogger(__name__)
 
@@ -56,44 +56,22 @@ def place_and_start_payment(
     """
     lines = orders.merge_lines(lines)
     total, currency = orders.price_lines(lines)
-    for line in lines:  # a quick check first, so most sold-out attempts never reach Stripe
-        if orders.stock_left(session, line.book.id) < line.quantity:
-            error = orders.out_of_stock(session, line.book)
-            session.rollback()
-            raise error
-    existing = orders.find_order_by_reference(session, reference)
-    if existing is not None:
-        return _already_placed(session, existing, browser_id, email)
-    # End the read transaction: no connection is held across the network call. A commit, not a
-    # rollback, so the books stay loaded (a rollback would expire them and the description's
-    # read of their titles would open a new transaction for the whole Stripe call).
-    session.commit()
-
-    intent = _create_intent(reference, lines, total, currency, email, 1, capture_method)
     try:
-        order = orders.place_order(
-            session,
-            lines,
-            email,
-            reference,
-            browser_id=browser_id,
-            expires_at=expires_at,
-            capture_method=capture_method,
-            intent=intent,
-        )
-        session.commit()
-    except orders.OrderError:
-        # Sold out, or a book taken off sale, since the quick check: what Stripe holds goes too.
-        session.rollback()
-        _cancel_quietly(intent.id)
-        raise
-    except IntegrityError:
-        # The same checkout submitted twice at once: the other request placed the order.
-        session.rollback()
-        existing = orders.find_order_by_reference(session, reference)
-        if existing is None:
-            raise
-        return _already_placed(session, existing, browser_id, email)
+        check_before_stripe(session, lines, reference)
+        intent = _create_intent(reference, lines, total, currency, email, 1, capture_method)
+        with placing(session, reference, undo_at_stripe=lambda: _cancel_quietly(intent.id)):
+            order = orders.place_order(
+                session,
+                lines,
+                email,
+                reference,
+                browser_id=browser_id,
+                expires_at=expires_at,
+                capture_method=capture_method,
+                intent=intent,
+            )
+    except AlreadyPlaced as placed:
+        return _already_placed(session, placed.order, browser_id, email)
     log.info("order %s placed: %s %s, payment %s", reference, total, currency, intent.id)
     return Started(order, intent)
 
