@@ -1,5 +1,6 @@
 """The payments adapter: Stripe's objects as plain values, the error tree, and every call to Stripe
-(`stripe_api`, the only module that imports stripe)."""
+(`stripe_api`, `stripe_checkout`; `stripe_client` and `stripe_api` are the only modules that
+import stripe)."""
 
 from .errors import (
     GENERIC_DECLINE,
@@ -37,34 +38,32 @@ from .objects import (
     without_client_secrets,
 )
 from .stripe_api import (
-    API_VERSION,
-    MAX_NETWORK_RETRIES,
     WEBHOOK_TOLERANCE,
-    build_client,
     cancel_payment_intent,
     capture_payment_intent,
-    create_checkout_session,
     create_payment_intent,
     create_refund,
     create_webhook_endpoint,
     delete_webhook_endpoint,
-    expire_checkout_session,
-    init_app,
-    list_checkout_sessions,
     list_disputes,
     list_payment_intents,
     list_refunds,
     list_webhook_endpoints,
-    retrieve_checkout_session,
     retrieve_dispute,
     retrieve_payment_intent,
     retrieve_refund,
-    translate,
     update_dispute,
     update_payment_intent,
     update_receipt_email,
     verify_webhook,
 )
+from .stripe_checkout import (
+    create_checkout_session,
+    expire_checkout_session,
+    list_checkout_sessions,
+    retrieve_checkout_session,
+)
+from .stripe_client import API_VERSION, MAX_NETWORK_RETRIES, build_client, init_app, translate
 
 __all__ = [
     "API_VERSION",

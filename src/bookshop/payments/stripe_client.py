@@ -1,0 +1,95 @@
+"""The StripeClients the shop calls Stripe with, and the SDK's errors turned into the PaymentError
+tree; the payments package's Stripe modules share them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import stripe
+from flask import Flask, current_app, has_request_context
+
+from .errors import (
+    CardDeclined,
+    InvalidPaymentRequest,
+    PaymentError,
+    PaymentNotFound,
+    PaymentUnavailable,
+)
+
+# The SDK's own pinned API version, stated so an SDK upgrade is a visible change here.
+API_VERSION = stripe.api_version
+MAX_NETWORK_RETRIES = 2
+_EXTENSION_KEY = "bookshop.stripe"
+_INTERACTIVE_KEY = "bookshop.stripe.interactive"
+
+
+def init_app(app: Flask) -> None:
+    """Build the app's StripeClients from its settings: one for background work, one for calls a
+    customer waits on, whose tries together fit in STRIPE_CUSTOMER_BUDGET seconds."""
+    timeout = app.config.get("STRIPE_TIMEOUT", 20)
+    budget = app.config.get("STRIPE_CUSTOMER_BUDGET", 10)
+    base = app.config.get("STRIPE_API_BASE")
+    key = app.config["STRIPE_SECRET_KEY"]
+    app.extensions[_EXTENSION_KEY] = build_client(key, base, timeout)
+    # Each try gets its share of the budget (the SDK's short back-off between tries is small).
+    per_try = min(timeout, budget / (MAX_NETWORK_RETRIES + 1))
+    app.extensions[_INTERACTIVE_KEY] = build_client(key, base, per_try)
+    # The SDK logs request and response bodies (client secrets included) at DEBUG.
+    logging.getLogger("stripe").setLevel(logging.WARNING)
+
+
+def build_client(secret_key: str, api_base: str | None, timeout: float) -> stripe.StripeClient:
+    """A StripeClient with retries, a timeout and the pinned API version."""
+    options: dict[str, Any] = {}
+    if api_base:
+        options["base_addresses"] = {"api": api_base.rstrip("/")}
+    return stripe.StripeClient(
+        secret_key,
+        stripe_version=API_VERSION,
+        max_network_retries=MAX_NETWORK_RETRIES,
+        http_client=stripe.RequestsClient(timeout=timeout),
+        **options,
+    )
+
+
+def client() -> stripe.StripeClient:
+    # Inside a request someone is waiting (a customer, or Stripe for a webhook's answer).
+    key = _INTERACTIVE_KEY if has_request_context() else _EXTENSION_KEY
+    client: stripe.StripeClient = current_app.extensions[key]
+    return client
+
+
+@contextmanager
+def translated_errors() -> Iterator[None]:
+    """Turn the SDK's exceptions into the PaymentError tree, keeping the technical detail."""
+    try:
+        yield
+    except stripe.StripeError as exc:
+        raise translate(exc) from exc
+
+
+def translate(exc: stripe.StripeError) -> PaymentError:
+    """The PaymentError for a Stripe SDK exception."""
+    detail = f"{type(exc).__name__} (HTTP {exc.http_status}): {exc.user_message or exc}"
+    if isinstance(exc, stripe.CardError):
+        return CardDeclined(detail, exc.user_message, getattr(exc.error, "decline_code", None))
+    if isinstance(
+        exc,
+        stripe.APIConnectionError
+        | stripe.RateLimitError
+        | stripe.AuthenticationError
+        | stripe.PermissionError,
+    ):
+        return PaymentUnavailable(detail)
+    if isinstance(exc, stripe.InvalidRequestError):
+        if exc.http_status == 404 or exc.code == "resource_missing":
+            return PaymentNotFound(detail)
+        if exc.http_status == 429:
+            return PaymentUnavailable(detail)
+        return InvalidPaymentRequest(detail)
+    if exc.http_status is None or exc.http_status >= 500 or exc.http_status == 429:
+        return PaymentUnavailable(detail)
+    return PaymentError(detail)
