@@ -352,8 +352,8 @@ def measure_side_by_side(
     rounds: int,
     duplicates: int,
 ) -> tuple[Result, Result]:
-    """The deliveries in `rounds` parts, each posted to the baseline and then to the shop, so
-    that a burst of load from the rest of the machine weighs on both sides alike."""
+    """Baseline and shop taking turns over `rounds` parts of the deliveries, results summed."""
+    # A burst of load from the rest of the machine then weighs on both sides alike.
     events = len(deliveries) // duplicates
     cuts = [duplicates * (events * i // rounds) for i in range(rounds + 1)]  # copies stay together
     totals: list[tuple[float, list[float]]] = [(0.0, []), (0.0, [])]

@@ -53,8 +53,7 @@ _WRITE_LOCKS_LOCK = threading.Lock()
 
 
 class SerializedWrites(sqlite3.Connection):
-    """A SQLite connection that takes its database file's in-process writer lock before its first
-    write and gives it back when the transaction ends."""
+    """A SQLite connection holding its file's in-process writer lock from a write to the commit."""
 
     # SQLite has one writer at a time; its busy handler makes the others sleep and poll, up to
     # 100 ms a time, long after the lock is free. Queued on a lock, they wake as soon as it is.

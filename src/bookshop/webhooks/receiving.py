@@ -82,8 +82,7 @@ class RecentlyProcessed:
 
     @contextmanager
     def delivery(self, event_id: str) -> Iterator[bool]:
-        """Yields whether this delivery must be received: False once the id is processed here,
-        waiting first for a copy of it being received by another thread."""
+        """Whether to receive it: False once processed here, after waiting for a copy at work."""
         with self._lock:
             done = event_id in self._ids
             running = None if done else self._running.get(event_id)
@@ -132,9 +131,9 @@ def receive(session: Session, event: payments.Event) -> Outcome:
 
 
 def _processed_elsewhere(session: Session, event_id: str) -> bool:
-    """Whether another process's delivery of this event finishes it, watched for a while: a
-    copy then answers without reading Stripe only to lose the claim. False when that delivery
-    fails or is too slow: this one goes ahead, and the claim decides."""
+    """Whether the delivery at work in another process finishes the event (its row watched)."""
+    # A copy then answers without reading Stripe only to lose the claim. When that delivery fails
+    # or is too slow, this one goes ahead and the claim decides.
     deadline = time.monotonic() + IN_FLIGHT.total_seconds()
     pause = 0.005
     while time.monotonic() < deadline:
