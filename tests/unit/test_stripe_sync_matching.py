@@ -4,8 +4,10 @@ they name, and refunds only of the shop's payments, whatever their metadata says
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from bookshop import orders, stripe_sync
+from bookshop.models import Order, Payment
 from bookshop.orders import RefundStatus
 from bookshop.payments import Refund as StripeRefund
 from shop_support import HAMMING, intent_for, new_order
@@ -71,3 +73,26 @@ def test_a_refund_naming_no_payment_cannot_touch_a_ledger_row_through_its_metada
     session.refresh(row)
     assert (row.status, row.stripe_refund_id) == (RefundStatus.PENDING, None)
     assert order.status == "paid"
+
+
+def test_a_payment_is_applied_as_saved_by_whoever_recorded_it_first(session):
+    # This session read the order and its payment unpaid; another process has since recorded
+    # the payment's success and paid the order. The same success reported here changes nothing.
+    order = new_order(session, (HAMMING, 1))
+    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
+    session.commit()
+    assert (order.status, payment.status) == ("pending_payment", "requires_payment_method")
+    session.execute(
+        update(Payment.__table__)
+        .where(Payment.__table__.c.id == payment.id)
+        .values(status="succeeded", amount_received=order.total_amount)
+    )
+    session.execute(
+        update(Order.__table__).where(Order.__table__.c.id == order.id).values(status="paid")
+    )
+
+    applied = stripe_sync.apply_payment_intent(session, intent_for(order, "succeeded"))
+
+    assert applied is order
+    assert (order.status, payment.status) == ("paid", "succeeded")
+    assert [event.to_status for event in order.events] == ["pending_payment"]
