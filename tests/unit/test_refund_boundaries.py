@@ -3,6 +3,8 @@ nothing left because a pending refund takes it, and what each refusal says and b
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bookshop import orders
@@ -124,3 +126,29 @@ def test_everything_left_when_a_pending_refund_takes_it_all_is_refused_saying_so
         "Everything in this order has already been refunded.",
         None,
     )
+
+
+# --- the refund window ----------------------------------------------------------------------------
+
+
+def test_a_refund_can_be_asked_for_until_the_last_moment_of_the_window(session):
+    order = paid_order(session)
+    deadline = orders.paid_at(order) + timedelta(days=14)
+    assert orders.refund_deadline(order, 14) == deadline
+    assert orders.can_request_refund(order, 14, deadline) is True
+    assert orders.can_request_refund(order, 14, deadline + timedelta(microseconds=1)) is False
+
+
+def test_no_refund_can_be_asked_for_when_a_pending_refund_takes_everything(session):
+    order = paid_order(session)
+    dashboard_refund(session, order, TOTAL - 1, status="pending")
+    now = orders.paid_at(order)
+    assert orders.can_request_refund(order, 14, now) is True  # one cent is left
+    dashboard_refund(session, order, 1, status="pending")
+    assert orders.can_request_refund(order, 14, now) is False
+
+
+def test_an_unpaid_order_has_no_refund_window(session):
+    order = new_order(session, (HAMMING, 1))
+    assert orders.refund_deadline(order, 14) is None
+    assert orders.can_request_refund(order, 14, order.created_at) is False
