@@ -60,9 +60,9 @@ def wait_for(url: str, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            requests.get(url, timeout=2)
+            requests.get(url, timeout=5)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # not up, or its first answer slow
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not answer")
 

@@ -74,15 +74,15 @@ class Server:
             stderr=subprocess.STDOUT,
         )
 
-    def wait_ready(self, host: str = "shop.example", seconds: float = 30) -> None:
+    def wait_ready(self, host: str = "shop.example", seconds: float = 60) -> None:
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise AssertionError(f"the server exited early:\n{self.output()}")
             try:
-                if requests.get(f"{self.url}/readyz", headers={"Host": host}, timeout=2).ok:
+                if requests.get(f"{self.url}/readyz", headers={"Host": host}, timeout=5).ok:
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not up, or its first answer slow
                 pass
             time.sleep(0.2)
         raise AssertionError(f"the server was not ready in {seconds}s")

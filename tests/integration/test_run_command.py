@@ -33,8 +33,8 @@ def wait_for(url, process, seconds=60):
     while time.monotonic() < deadline:
         assert process.poll() is None, f"run exited early with {process.returncode}"
         try:
-            return requests.get(url, timeout=2)
-        except requests.ConnectionError:
+            return requests.get(url, timeout=5)
+        except (requests.ConnectionError, requests.Timeout):  # not up, or its first answer slow
             time.sleep(0.2)
     raise AssertionError(f"{url} did not answer in {seconds}s")
 
