@@ -1,8 +1,10 @@
-"""What changes at the shop while Stripe creates the PaymentIntent: the order is not placed, and
-the PaymentIntent is canceled so it can never take money."""
+"""The last copies sold to another buyer while Stripe answers: the order is not placed, and what
+Stripe made for it (a PaymentIntent, or a hosted Checkout Session) is closed so it can never take
+money."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -18,27 +20,38 @@ from bookshop.orders import LineRequest, OutOfStock, new_reference
 from shop_support import HAMMING, FakeStripe, book, count, stock
 
 
-def test_the_last_copies_sold_while_stripe_answers_cancel_the_new_payment(
-    session: Session, fake_stripe: FakeStripe, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def create_while_another_buyer_takes_the_rest(**params: Any) -> payments.PaymentIntent:
+def sold_out_during(call: Callable[..., Any]) -> Callable[..., Any]:
+    """Stripe's `call`, during which another buyer takes every copy left."""
+
+    def answered_meanwhile(**params: Any) -> Any:
         with db.engine.begin() as other:
             other.execute(text("UPDATE books SET stock = 0 WHERE slug = :slug"), {"slug": HAMMING})
-        return fake_stripe.create_payment_intent(**params)
+        return call(**params)
 
-    monkeypatch.setattr(
-        payments, "create_payment_intent", create_while_another_buyer_takes_the_rest
-    )
+    return answered_meanwhile
+
+
+def start(session: Session) -> dict[str, Any]:
+    """What both checkout modes are given for one copy."""
+    return {
+        "session": session,
+        "lines": [LineRequest(book(session, HAMMING), 1)],
+        "email": "reader@example.com",
+        "reference": new_reference(),
+        "browser_id": None,
+        "expires_at": utcnow() + timedelta(minutes=30),
+        "capture_method": "automatic",
+    }
+
+
+def test_the_new_payment_intent_is_canceled(
+    session: Session, fake_stripe: FakeStripe, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    create = sold_out_during(fake_stripe.create_payment_intent)
+    monkeypatch.setattr(payments, "create_payment_intent", create)
 
     with pytest.raises(OutOfStock):
-        paying.place_and_start_payment(
-            session,
-            [LineRequest(book(session, HAMMING), 1)],
-            "reader@example.com",
-            reference=new_reference(),
-            browser_id=None,
-            expires_at=utcnow() + timedelta(minutes=30),
-        )
+        paying.place_and_start_payment(**start(session))
 
     assert count(session, Order) == 0
     [intent_id] = fake_stripe.intents
@@ -47,33 +60,20 @@ def test_the_last_copies_sold_while_stripe_answers_cancel_the_new_payment(
     assert stock(session, HAMMING) == 0  # the other buyer's, nothing more taken or given back
 
 
-def test_the_last_copies_sold_while_stripe_opens_a_hosted_page_expire_it(
+def test_the_new_hosted_checkout_session_is_expired(
     session: Session, fake_stripe: FakeStripe, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def open_while_another_buyer_takes_the_rest(**params: Any) -> payments.CheckoutSession:
-        with db.engine.begin() as other:
-            other.execute(text("UPDATE books SET stock = 0 WHERE slug = :slug"), {"slug": HAMMING})
-        return fake_stripe.create_checkout_session(**params)
-
-    monkeypatch.setattr(
-        payments, "create_checkout_session", open_while_another_buyer_takes_the_rest
+    create = sold_out_during(fake_stripe.create_checkout_session)
+    monkeypatch.setattr(payments, "create_checkout_session", create)
+    urls = hosted_checkout.ReturnUrls(
+        "http://localhost/checkout/hosted/complete?session_id={CHECKOUT_SESSION_ID}",
+        "http://localhost/cart",
     )
 
     with pytest.raises(OutOfStock):
-        hosted_checkout.place_and_start_checkout(
-            session,
-            [LineRequest(book(session, HAMMING), 1)],
-            "reader@example.com",
-            reference=new_reference(),
-            browser_id=None,
-            expires_at=utcnow() + timedelta(minutes=30),
-            capture_method="automatic",
-            urls=hosted_checkout.ReturnUrls(
-                "http://localhost/checkout/hosted/complete?session_id={CHECKOUT_SESSION_ID}",
-                "http://localhost/cart",
-            ),
-        )
+        hosted_checkout.place_and_start_checkout(**start(session), urls=urls)
 
     assert count(session, Order) == 0
     [checkout_id] = fake_stripe.sessions
     assert fake_stripe.sessions[checkout_id].status == "expired"
+    assert stock(session, HAMMING) == 0
