@@ -8,6 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from back_office_support import accounts_in, sign_in
 from bookshop import payments
 from bookshop.testing import csrf_token
 from shop_support import HAMMING, FakeStripe, fake_stripe_settings, placed_order
@@ -45,3 +46,12 @@ def csrf_headers(client: FlaskClient) -> dict[str, str]:
 def pending(session: Session, fake_stripe: FakeStripe) -> str:
     """An order waiting for payment, as the checkout leaves it; its PaymentIntent's id."""
     return placed_order(session).payment_intent
+
+
+@pytest.fixture
+def admin_client(app: Any, fake_stripe: FakeStripe) -> FlaskClient:
+    """A back-office client signed in as the shop's admin."""
+    admin, _ = accounts_in(app)
+    client: FlaskClient = app.test_client()
+    sign_in(client, admin)
+    return client

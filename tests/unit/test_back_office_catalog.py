@@ -4,10 +4,9 @@ cart already holding it cannot check out, with a clear message and nothing chang
 
 import json
 
-import pytest
 from sqlalchemy import func, select
 
-from back_office_support import ADMIN, accounts_in, post, sign_in
+from back_office_support import ADMIN, post
 from bookshop.catalog.version import current_version
 from bookshop.extensions import db
 from bookshop.models import AuditEntry, Book, Order
@@ -24,14 +23,6 @@ FORM = {
     "cover_accent": "#e0a33a",
     "cover_motif": "rings",
 }
-
-
-@pytest.fixture
-def admin_client(app, fake_stripe):
-    admin, _ = accounts_in(app)
-    client = app.test_client()
-    sign_in(client, admin)
-    return client
 
 
 def book_id(app, slug=HAMMING):

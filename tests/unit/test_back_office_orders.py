@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import select
 
-from back_office_support import ADMIN, accounts_in, post, sign_in
+from back_office_support import ADMIN, post
 from bookshop import orders
 from bookshop.extensions import db
 from bookshop.models import AuditEntry, Book, Email, Order, OrderNote, Refund
@@ -36,14 +36,6 @@ def audit_of(app, action):
             (r.staff_email, json.loads(r.before or "null"), json.loads(r.after or "null"))
             for r in rows
         ]
-
-
-@pytest.fixture
-def admin_client(app, fake_stripe):
-    admin, _ = accounts_in(app)
-    client = app.test_client()
-    sign_in(client, admin)
-    return client
 
 
 def test_an_admin_refunds_one_line_and_the_audit_log_says_who_and_what(
