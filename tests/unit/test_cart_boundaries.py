@@ -41,3 +41,21 @@ def test_a_book_not_in_the_cart_is_named_so_and_the_cart_is_unchanged():
         carts.set_quantity(cart, a_book(), 1, MAX_QUANTITY)
     assert (refused.value.message, refused.value.field) == ("That book is not in your cart.", None)
     assert cart == {2: 1}
+
+
+def test_a_full_cart_says_so_exactly():
+    full = {book_id: 1 for book_id in range(2, carts.MAX_LINES + 2)}
+    with pytest.raises(OrderError) as refused:
+        carts.add(full, a_book(), 1, MAX_QUANTITY)
+    assert (refused.value.message, refused.value.field) == (
+        "Your cart is full. Please check out or remove a book first.",
+        None,
+    )
+
+
+def test_a_book_no_longer_sold_is_dropped_and_the_books_after_it_are_still_priced():
+    book = a_book()
+    priced = carts.price({99: 1, book.id: 2}, {book.id: book}, MAX_QUANTITY)
+    assert [(line.book.id, line.quantity) for line in priced.lines] == [(book.id, 2)]
+    assert priced.total == 2 * 2300
+    assert priced.problems == ("A book in your cart is no longer sold and was removed.",)
