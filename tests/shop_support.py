@@ -196,6 +196,15 @@ def intent_for(order: Order, status: str, **changes: Any) -> payments.PaymentInt
     return replace(intent, **changes)
 
 
+def paid_order(session: Session, *lines: tuple[str, int]) -> Order:
+    """An order for (slug, quantity) lines whose payment succeeded, as the domain records it."""
+    order = new_order(session, *lines)
+    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
+    orders.payment_updated(session, payment, intent_for(order, "succeeded"))
+    session.flush()
+    return order
+
+
 def return_path(payment_intent: str, client_secret: str) -> str:
     """Where Stripe sends the customer back after paying."""
     return (

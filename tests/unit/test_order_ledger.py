@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+import shop_support
 from bookshop import orders
 from bookshop.actions import canceling
 from bookshop.models import Email, Order, OrderEvent, Refund, utcnow
@@ -34,11 +35,8 @@ S = OrderStatus
 
 
 def paid_order(session, *lines):
-    order = new_order(session, *(lines or [(HAMMING, 2), (PUBLIC, 1)]))
-    payment = orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
-    orders.payment_updated(session, payment, intent_for(order, "succeeded"))
-    session.flush()
-    return order
+    """Two of Hamming's book and one of Public's, paid, unless told."""
+    return shop_support.paid_order(session, *(lines or [(HAMMING, 2), (PUBLIC, 1)]))
 
 
 def stripe_refund(order, amount, status="succeeded", refund_id="re_1", metadata=None):
