@@ -7,6 +7,7 @@ import os
 import re
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .database import make_engine, upgrade
@@ -64,12 +66,21 @@ def temporary_database(kind: str, workdir: Path) -> Iterator[str]:
         admin.dispose()
 
 
-def clear_data(engine: Engine) -> None:
+def clear_data(engine: Engine, attempts: int = 5) -> None:
     """Delete every row, children first, keeping the schema."""
-    with engine.begin() as connection:
-        for table in reversed(Base.metadata.sorted_tables):
-            if table.name != "catalog_version":  # a counter that only moves forward
-                connection.execute(table.delete())
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                for table in reversed(Base.metadata.sorted_tables):
+                    if table.name != "catalog_version":  # a counter that only moves forward
+                        connection.execute(table.delete())
+            return
+        except OperationalError:
+            # A live server may still be writing (a late webhook); PostgreSQL then picks one
+            # side of the deadlock to fail, and the delete is simply tried again.
+            if attempt == attempts:
+                raise
+            time.sleep(0.2 * attempt)
 
 
 def _migrate(url: str) -> None:

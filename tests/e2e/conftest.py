@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page
 
 from bookshop.database import Database
@@ -36,12 +37,14 @@ def shop(
 
 
 @pytest.fixture
-def shop_db(shop: LiveServer) -> Iterator[Any]:
+def shop_db(shop: LiveServer, emulator: RunningEmulator) -> Iterator[Any]:
     """A fresh catalog per test; the session to check what the server saved."""
     seed(shop.app)
     with shop.app.app_context():
         yield db.session
         db.session.rollback()
+        # Webhooks the test set off are answered before the rows they touch are deleted.
+        requests.post(f"{emulator.url}/_emulator/webhooks/flush?timeout=10", timeout=20)
         clear_data(db.engine)
 
 
