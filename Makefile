@@ -59,7 +59,7 @@ bench: $(STAMP)
 	$(PY) bench/webhooks.py $(if $(TEST_DATABASE_URL),--postgres $(TEST_DATABASE_URL))
 	$(PY) bench/serving.py
 
-## mutation: mutmut over money, orders, cart and Stripe sync (unit tests), score per module; not in CI
+## mutation: mutmut over money, orders, cart, Stripe sync and canceling (unit tests), score per module; not in CI
 MUTATION_CHILDREN ?= 2
 mutation: $(STAMP)
 	rm -rf mutants
