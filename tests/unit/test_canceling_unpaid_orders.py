@@ -4,6 +4,7 @@ on its way (paid, held or processing) follows its payment instead of being cance
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from bookshop import orders, payments
 from bookshop.actions import canceling
 from bookshop.models import Order, utcnow
 from bookshop.orders import OrderError, OrderStatus
-from shop_support import HAMMING, PUBLIC, FakeStripe, new_order, stock
+from shop_support import HAMMING, PUBLIC, FakeStripe, book, new_order, stock
 
 S = OrderStatus
 NOT_FOUND = payments.PaymentNotFound("no such payment_intent")
@@ -78,11 +79,26 @@ def saved(session, order):
     return session.scalars(select(Order).where(Order.id == order.id)).one()
 
 
+@pytest.fixture
+def logged(caplog):
+    """What canceling and expiry tell the operator, by level."""
+    caplog.set_level(logging.INFO, logger="bookshop.actions.canceling")
+
+    def at(level):
+        return [
+            r.getMessage()
+            for r in caplog.records
+            if r.name == "bookshop.actions.canceling" and r.levelno == level
+        ]
+
+    return at
+
+
 # --- the customer cancels ----------------------------------------------------------------------
 
 
 def test_canceling_cancels_the_payment_intent_and_puts_the_books_back(
-    session, fake_stripe, stripe_cancel
+    session, fake_stripe, stripe_cancel, logged
 ):
     order = unpaid(session, fake_stripe, n=2)
 
@@ -95,6 +111,7 @@ def test_canceling_cancels_the_payment_intent_and_puts_the_books_back(
     pi = intent_of(order)
     assert stripe_cancel.asked == [(pi, "requested_by_customer", f"cancel-{pi}")]
     assert order.payments[0].status == "canceled"
+    assert logged(logging.INFO) == ["order BK-TEST-0001 canceled by the customer"]
 
 
 @pytest.mark.parametrize(
@@ -146,7 +163,7 @@ def test_an_order_whose_payment_went_ahead_meanwhile_is_not_canceled(
 
 
 def test_a_payment_intent_stripe_does_not_know_can_never_take_money(
-    session, fake_stripe, stripe_cancel
+    session, fake_stripe, stripe_cancel, logged
 ):
     order = unpaid(session, fake_stripe)
     unknown = intent_of(order)
@@ -160,6 +177,7 @@ def test_a_payment_intent_stripe_does_not_know_can_never_take_money(
     assert order.status == S.CANCELED
     assert stripe_cancel.canceled == [unknown, later]  # the next one is canceled too
     assert [p.status for p in order.payments] == ["canceled", "canceled"]
+    assert logged(logging.WARNING) == [f"payment {unknown} is unknown to Stripe"]
 
 
 def test_a_payment_intent_canceled_on_stripes_word_is_not_asked_again(
@@ -230,7 +248,9 @@ def test_an_older_payment_intent_that_succeeded_keeps_the_order(
 # --- expiry ------------------------------------------------------------------------------------
 
 
-def test_orders_past_their_expiry_are_canceled_oldest_first(session, fake_stripe, stripe_cancel):
+def test_orders_past_their_expiry_are_canceled_oldest_first(
+    session, fake_stripe, stripe_cancel, logged
+):
     older = unpaid(session, fake_stripe, "BK-OLDER", overdue=timedelta(hours=2))
     on_time = unpaid(session, fake_stripe, "BK-ON-TIME")
     old = unpaid(session, fake_stripe, "BK-OLD", overdue=timedelta(hours=1))
@@ -242,6 +262,7 @@ def test_orders_past_their_expiry_are_canceled_oldest_first(session, fake_stripe
     assert [saved(session, o).status for o in (older, old, on_time)] == [S.CANCELED] * 3
     assert stripe_cancel.asked[0] == (intent_of(older), "abandoned", f"cancel-{intent_of(older)}")
     assert stock(session, HAMMING) == 25
+    assert logged(logging.INFO) == ["expired 3 unpaid orders"]
 
 
 def test_orders_not_yet_due_or_never_expiring_are_left(session, fake_stripe, stripe_cancel):
@@ -297,7 +318,7 @@ def test_an_expiring_order_whose_payment_is_on_its_way_is_kept(session, fake_str
 
 
 def test_expiry_stops_while_stripe_is_unavailable_and_resumes_later(
-    session, fake_stripe, stripe_cancel
+    session, fake_stripe, stripe_cancel, logged
 ):
     first = unpaid(session, fake_stripe, "BK-FIRST", overdue=timedelta(hours=1))
     second = unpaid(session, fake_stripe, "BK-SECOND")
@@ -307,6 +328,9 @@ def test_expiry_stops_while_stripe_is_unavailable_and_resumes_later(
 
     assert stripe_cancel.canceled == [intent_of(first)]  # the rest waits for the next run
     assert saved(session, second).status == S.PENDING_PAYMENT
+    assert logged(logging.WARNING) == [
+        "expiry stopped, Stripe is unavailable: Stripe is unavailable"
+    ]
     del stripe_cancel.refuse[intent_of(first)]
     assert [o.reference for o in canceling.expire_unpaid_orders(session, utcnow())] == [
         "BK-FIRST",
@@ -315,7 +339,7 @@ def test_expiry_stops_while_stripe_is_unavailable_and_resumes_later(
 
 
 def test_an_order_stripe_refuses_to_let_go_is_skipped_and_the_rest_expire(
-    session, fake_stripe, stripe_cancel
+    session, fake_stripe, stripe_cancel, logged
 ):
     refused = unpaid(session, fake_stripe, "BK-REFUSED", overdue=timedelta(hours=1))
     due = unpaid(session, fake_stripe, "BK-DUE")
@@ -327,6 +351,7 @@ def test_an_order_stripe_refuses_to_let_go_is_skipped_and_the_rest_expire(
     assert saved(session, refused).status == S.PENDING_PAYMENT
     assert saved(session, due).status == S.CANCELED
     assert stock(session, HAMMING) == 24
+    assert logged(logging.ERROR) == [f"order {refused.id} not expired: declined"]
 
 
 def test_an_order_canceled_by_someone_else_meanwhile_is_skipped(
@@ -352,6 +377,47 @@ def test_an_order_canceled_by_someone_else_meanwhile_is_skipped(
 
     assert [order.reference for order in expired] == ["BK-DUE"]
     assert saved(session, due).status == S.CANCELED
+
+
+def test_an_order_let_go_by_someone_else_before_its_turn_is_skipped(
+    session, fake_stripe, stripe_cancel, monkeypatch
+):
+    first, taken, last = (
+        unpaid(session, fake_stripe, f"BK-{n}", overdue=timedelta(hours=3 - n)) for n in range(3)
+    )
+    intents = [intent_of(first), intent_of(taken), intent_of(last)]
+    taken_id = taken.id
+    session.expunge_all()  # the expiry job starts with nothing loaded
+
+    def cancel_while_another_cancels(payment_intent_id, reason, idempotency_key=None):
+        if payment_intent_id == intents[0]:  # meanwhile the customer cancels BK-1
+            with session.bind.begin() as other:
+                other.execute(
+                    Order.__table__.update()
+                    .where(Order.__table__.c.id == taken_id)
+                    .values(status="canceled")
+                )
+        return stripe_cancel(payment_intent_id, reason, idempotency_key)
+
+    monkeypatch.setattr(payments, "cancel_payment_intent", cancel_while_another_cancels)
+
+    expired = canceling.expire_unpaid_orders(session, utcnow())
+
+    assert [order.reference for order in expired] == ["BK-0", "BK-2"]
+    assert stripe_cancel.canceled == [intents[0], intents[2]]
+
+
+def test_expiry_takes_at_most_a_hundred_orders_unless_told(session, fake_stripe):
+    book(session, HAMMING).stock = 200
+    for n in range(101):
+        new_order(session, reference=f"BK-{n:03d}", expires_at=utcnow() - timedelta(hours=200 - n))
+    session.commit()
+
+    expired = canceling.expire_unpaid_orders(session, utcnow())
+
+    assert len(expired) == 100
+    assert saved(session, expired[-1]).reference == "BK-099"
+    assert stock(session, HAMMING) == 199
 
 
 # --- expiry on the side of a page view ---------------------------------------------------------
