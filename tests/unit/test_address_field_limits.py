@@ -145,3 +145,14 @@ def test_a_field_left_out_is_empty(name):
 def test_a_field_with_line_breaks_and_tabs_is_one_line():
     address = orders.parse_address(portland(line1="1 Main St\n\tBack door"), SERVED)
     assert address.line1 == "1 Main St Back door"
+
+
+@pytest.mark.parametrize("raw", [None, "1 Main St", {"name": "Ada"}, {"address": "1 Main St"}])
+def test_something_that_is_not_an_address_is_asked_for_again(raw):
+    with pytest.raises(OrderError) as refused:
+        orders.parse_address(raw, SERVED)
+
+    assert (refused.value.field, refused.value.message) == (
+        "address",
+        "Please enter your delivery address.",
+    )
