@@ -407,6 +407,44 @@ def test_an_order_let_go_by_someone_else_before_its_turn_is_skipped(
     assert stripe_cancel.canceled == [intents[0], intents[2]]
 
 
+def test_overdue_orders_no_longer_waiting_for_payment_take_no_place_in_a_run(
+    session, fake_stripe, stripe_cancel
+):
+    for n, status in enumerate([S.PROCESSING, S.CANCELED]):
+        settled = unpaid(session, fake_stripe, f"BK-{status}", overdue=timedelta(hours=5 - n))
+        settled.status = status
+    due = unpaid(session, fake_stripe, "BK-DUE")
+    session.commit()
+
+    expired = canceling.expire_unpaid_orders(session, utcnow(), limit=1)
+
+    assert [order.reference for order in expired] == ["BK-DUE"]
+    assert stripe_cancel.canceled == [intent_of(due)]
+
+
+def test_an_order_opened_on_stripes_page_has_its_session_expired_first(
+    session, fake_stripe, stripe_cancel
+):
+    order = unpaid(session, fake_stripe)
+    fake_stripe.sessions["cs_unit"] = payments.CheckoutSession(
+        id="cs_unit",
+        status="open",
+        payment_status="unpaid",
+        client_reference_id=order.reference,
+        currency="sgd",
+        amount_total=order.total_amount,
+        expires_at=0,
+    )
+    order.checkout_session_id = "cs_unit"
+    session.commit()
+
+    expired = canceling.expire_unpaid_orders(session, utcnow())
+
+    assert expired == [order]
+    assert fake_stripe.sessions["cs_unit"].status == "expired"  # it can never be paid now
+    assert saved(session, order).status == S.CANCELED
+
+
 def test_expiry_takes_at_most_a_hundred_orders_unless_told(session, fake_stripe):
     book(session, HAMMING).stock = 200
     for n in range(101):

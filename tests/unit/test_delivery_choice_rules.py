@@ -203,3 +203,29 @@ def test_an_option_priced_in_another_currency_is_not_offered(session):
         "sg-standard",
         "sg-express",
     ]
+
+
+def test_options_are_offered_in_the_order_the_shop_set(session):
+    options = {o.code: o for o in session.query(ShippingOption)}
+    options["sg-express"].position, options["sg-standard"].position = 0, 1
+    session.flush()
+
+    assert [q.code for q in orders.quotes_for(session, "SG", 2300, "sgd")] == [
+        "sg-express",
+        "sg-standard",
+    ]
+
+
+@pytest.mark.parametrize("raw", [None, 65, "", "KP", "SGP"])
+def test_a_country_the_shop_does_not_deliver_to_is_refused(raw):
+    with pytest.raises(OrderError) as refused:
+        orders.parse_country(raw, frozenset({"SG", "US"}))
+
+    assert (refused.value.field, refused.value.message) == (
+        "country",
+        "Sorry, we do not deliver to that country.",
+    )
+
+
+def test_a_country_code_is_read_trimmed_and_in_capitals():
+    assert orders.parse_country(" sg ", frozenset({"SG", "US"})) == "SG"
