@@ -2,8 +2,10 @@
 it refunds, with what Stripe says of it (amount, currency, reason)."""
 
 import pytest
+from sqlalchemy.orm import Session
 
 from bookshop import orders
+from bookshop.models import Order
 from bookshop.orders import OrderError, OrderStatus, RefundStatus
 from bookshop.payments import Refund as StripeRefund
 from shop_support import HAMMING, paid_order
@@ -52,3 +54,22 @@ def test_a_pending_dashboard_refund_counts_against_what_is_left_without_moving_t
     assert orders.plan_amount_refund(order, 2 * 2300 - 1000).amount == 2 * 2300 - 1000
     with pytest.raises(OrderError, match="more than is left"):
         orders.plan_amount_refund(order, 2 * 2300 - 1000 + 1)
+
+
+def test_a_refund_is_judged_on_the_order_as_saved_when_another_process_moved_it(session):
+    """The order is read again once locked: a dispute recorded meanwhile elsewhere is seen."""
+    order = paid_order(session, (HAMMING, 2))
+    session.commit()
+    with Session(session.get_bind()) as elsewhere:
+        orders.transition(
+            elsewhere, elsewhere.get(Order, order.id), OrderStatus.DISPUTED, "dispute dp_1"
+        )
+        elsewhere.commit()
+
+    orders.refund_updated(session, dashboard_refund(order, "duplicate"))
+    session.commit()
+
+    assert order.status == OrderStatus.DISPUTED
+    assert [(r.stripe_refund_id, r.status) for r in order.refunds] == [
+        ("re_dash1", RefundStatus.SUCCEEDED)
+    ]
