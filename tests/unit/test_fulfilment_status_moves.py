@@ -84,8 +84,10 @@ def test_a_move_without_a_note_records_an_empty_one(session):
     order = new_order(session)
 
     orders.fulfilment_transition(session, order, F.SHIPPED)
+    orders.transition(session, order, OrderStatus.CANCELED)
 
     assert books_track(session, order) == [("unfulfilled", "shipped", "")]
+    assert (order.events[-1].to_status, order.events[-1].note) == ("canceled", "")
 
 
 def test_a_long_note_is_cut_to_the_timelines_length(session):
