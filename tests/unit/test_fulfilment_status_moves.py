@@ -80,14 +80,24 @@ def test_moving_the_books_where_they_are_is_a_quiet_no_op(session, status):
     assert books_track(session, order) == []
 
 
-def test_a_move_without_a_note_records_an_empty_one(session):
+def test_a_move_of_the_books_without_a_note_records_an_empty_one(session):
     order = new_order(session)
 
     orders.fulfilment_transition(session, order, F.SHIPPED)
-    orders.transition(session, order, OrderStatus.CANCELED)
 
     assert books_track(session, order) == [("unfulfilled", "shipped", "")]
-    assert (order.events[-1].to_status, order.events[-1].note) == ("canceled", "")
+
+
+def test_a_move_of_the_money_without_a_note_records_an_empty_one(session):
+    order = new_order(session)
+
+    orders.transition(session, order, OrderStatus.CANCELED)
+
+    session.flush()
+    assert [(e.to_status, e.note) for e in order.events] == [
+        ("pending_payment", "placed"),
+        ("canceled", ""),
+    ]
 
 
 def test_a_long_note_is_cut_to_the_timelines_length(session):
