@@ -122,3 +122,37 @@ def test_a_payment_is_judged_on_the_order_as_saved_when_another_process_moved_it
 
     assert order.status == OrderStatus.CANCELED
     assert "order BK-TEST-0001: payment pi_unit1 succeeded after cancel" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("new_status", "stale_status", "order_status"),
+    [
+        ("requires_payment_method", "processing", OrderStatus.PENDING_PAYMENT),
+        ("processing", "requires_payment_method", OrderStatus.PROCESSING),
+    ],
+)
+def test_an_out_of_date_report_of_a_replaced_payment_does_not_move_the_order(
+    session, order, payment, new_status, stale_status, order_status
+):
+    newer = orders.payment_started(
+        session, order, intent_for(order, "requires_payment_method", id="pi_unit2")
+    )
+    orders.payment_updated(session, payment, intent_for(order, "canceled"))
+    orders.payment_updated(session, newer, intent_for(order, new_status, id="pi_unit2"))
+    assert order.status == order_status
+
+    orders.payment_updated(session, payment, intent_for(order, stale_status))
+
+    assert order.status == order_status
+    assert (payment.status, newer.status) == ("canceled", new_status)
+
+
+def test_a_payment_first_learned_with_money_taken_records_what_was_received(session, order):
+    """A Checkout Session can make its PaymentIntent and take the money before the shop hears."""
+    short = intent_for(order, "succeeded", amount_received=2000)
+
+    payment = orders.payment_started(session, order, short)
+    session.flush()
+    session.expire(payment)
+
+    assert (payment.status, payment.amount, payment.amount_received) == ("succeeded", 2300, 2000)
