@@ -10,12 +10,14 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bookshop import orders, payments
 from bookshop.actions import canceling
+from bookshop.extensions import db
 from bookshop.models import Order, utcnow
 from bookshop.orders import OrderError, OrderStatus
-from shop_support import HAMMING, PUBLIC, FakeStripe, book, new_order, stock
+from shop_support import HAMMING, PUBLIC, FakeStripe, book, intent_for, new_order, stock
 
 S = OrderStatus
 NOT_FOUND = payments.PaymentNotFound("no such payment_intent")
@@ -496,3 +498,34 @@ def test_expiry_on_a_page_view_while_stripe_is_down_changes_nothing(
     assert saved(session, order).status == S.PENDING_PAYMENT
     assert stock(session, HAMMING) == 24
     assert stock(session, PUBLIC) == 25
+
+
+def test_expiry_rereads_an_order_paid_elsewhere_after_this_session_loaded_it(
+    session, fake_stripe, stripe_cancel, monkeypatch
+):
+    order = unpaid(session, fake_stripe)
+    assert order.status == S.PENDING_PAYMENT  # loaded here, and kept after commits
+
+    def paid_in_another_request():
+        with Session(db.engine) as elsewhere:
+            paid = elsewhere.get(Order, order.id)
+            intent = intent_for(paid, "succeeded", id=intent_of(paid))
+            orders.payment_updated(elsewhere, paid.payments[0], intent)
+            elsewhere.commit()
+
+    # The customer pays between expiry's list of overdue orders and that order's turn.
+    commit = session.commit
+
+    def commit_then_pay():
+        commit()
+        monkeypatch.setattr(session, "commit", commit)
+        paid_in_another_request()
+
+    monkeypatch.setattr(session, "commit", commit_then_pay)
+
+    expired = canceling.expire_unpaid_orders(session, utcnow())
+
+    assert expired == []
+    assert stripe_cancel.asked == []
+    session.expire_all()
+    assert session.get(Order, order.id).status == S.PAID

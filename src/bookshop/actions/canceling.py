@@ -64,7 +64,8 @@ def expire_unpaid_orders(
     session.commit()
     expired: list[Order] = []
     for order_id in due:
-        order = session.get(Order, order_id)
+        # Read again: one loaded earlier in this session may have been paid elsewhere since.
+        order = session.get(Order, order_id, populate_existing=True)
         if order is None or order.status != OrderStatus.PENDING_PAYMENT:
             continue
         try:
@@ -90,15 +91,11 @@ def expire_unpaid_orders(
 
 def expire_due(session: Session, now: datetime, order_ids: Iterable[int] = ()) -> None:
     """Expire these orders if their time is up, and a few of anyone's overdue orders too, so that
-    abandoned stock returns between runs of the expiry job. Stripe being down skips it."""
+    abandoned stock returns between runs of the expiry job. Stripe being down stops it early."""
     ids = list(order_ids)
-    try:
-        if ids:
-            expire_unpaid_orders(session, now, order_ids=ids)
-        expire_unpaid_orders(session, now, limit=SWEEP_LIMIT)
-    except payments.PaymentError as exc:
-        session.rollback()
-        log.warning("expiry skipped: %s", exc)
+    if ids:
+        expire_unpaid_orders(session, now, order_ids=ids)
+    expire_unpaid_orders(session, now, limit=SWEEP_LIMIT)
 
 
 def cancel_payment_intents(session: Session, order: Order, reason: str) -> bool:
