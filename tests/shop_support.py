@@ -205,6 +205,17 @@ def paid_order(session: Session, *lines: tuple[str, int]) -> Order:
     return order
 
 
+def shipping_line(order: Order) -> tuple[str | None, str | None, str | None, int, int]:
+    """What the order says of its delivery: option, label, estimate, shipping and total."""
+    return (
+        order.shipping_option,
+        order.shipping_label,
+        order.shipping_estimate,
+        order.shipping_amount,
+        order.total_amount,
+    )
+
+
 def return_path(payment_intent: str, client_secret: str) -> str:
     """Where Stripe sends the customer back after paying."""
     return (

@@ -9,9 +9,17 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from back_office_support import accounts_in, sign_in
-from bookshop import payments
+from bookshop import orders, payments
+from bookshop.models import Order, Payment
 from bookshop.testing import csrf_token
-from shop_support import HAMMING, FakeStripe, fake_stripe_settings, placed_order
+from shop_support import (
+    HAMMING,
+    FakeStripe,
+    fake_stripe_settings,
+    intent_for,
+    new_order,
+    placed_order,
+)
 
 
 @pytest.fixture
@@ -55,3 +63,15 @@ def admin_client(app: Any, fake_stripe: FakeStripe) -> FlaskClient:
     client: FlaskClient = app.test_client()
     sign_in(client, admin)
     return client
+
+
+@pytest.fixture
+def order(session: Session) -> Order:
+    """An order for one of Hamming's book, waiting for payment (a module may make its own)."""
+    return new_order(session)
+
+
+@pytest.fixture
+def payment(session: Session, order: Order) -> Payment:
+    """The order's PaymentIntent, created and not yet paid."""
+    return orders.payment_started(session, order, intent_for(order, "requires_payment_method"))

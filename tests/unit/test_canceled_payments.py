@@ -6,17 +6,7 @@ import pytest
 from bookshop import orders
 from bookshop.models import Email
 from bookshop.orders import OrderStatus
-from shop_support import count, intent_for, new_order, stock
-
-
-@pytest.fixture
-def order(session):
-    return new_order(session)
-
-
-@pytest.fixture
-def payment(session, order):
-    return orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
+from shop_support import count, intent_for, stock
 
 
 def authorize(session, order, payment):

@@ -9,7 +9,7 @@ import pytest
 from bookshop import orders
 from bookshop.models import ShippingOption
 from bookshop.orders import OrderError, OrderStatus
-from shop_support import HAMMING, PUBLIC, new_order, paid_order
+from shop_support import HAMMING, PUBLIC, new_order, paid_order, shipping_line
 
 PORTLAND = orders.Address(
     name="Ada Reader",
@@ -31,16 +31,6 @@ SINGAPORE = orders.Address(
     postal_code="138632",
     country="SG",
 )
-
-
-def shipping_line(order):
-    return (
-        order.shipping_option,
-        order.shipping_label,
-        order.shipping_estimate,
-        order.shipping_amount,
-        order.total_amount,
-    )
 
 
 def ship_to(order):

@@ -21,11 +21,6 @@ def order(session):
     return new_order(session, expires_at=utcnow() + timedelta(minutes=30))
 
 
-@pytest.fixture
-def payment(session, order):
-    return orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
-
-
 def notes(order):
     return [(e.to_status, e.note) for e in order.events]
 

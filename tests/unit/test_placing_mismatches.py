@@ -7,17 +7,7 @@ import pytest
 
 from bookshop import orders
 from bookshop.orders import OrderStatus
-from shop_support import intent_for, new_order
-
-
-@pytest.fixture
-def order(session):
-    return new_order(session)
-
-
-@pytest.fixture
-def payment(session, order):
-    return orders.payment_started(session, order, intent_for(order, "requires_payment_method"))
+from shop_support import intent_for
 
 
 def test_a_short_hold_names_the_amount_held_on_the_card(session, order, payment):
