@@ -15,10 +15,6 @@ from shop_support import HAMMING, new_order, paid_order
 TOTAL = 2 * 2300
 
 
-def two_copies_paid(session):
-    return paid_order(session, (HAMMING, 2))
-
-
 def dashboard_refund(session, order, amount, status="succeeded"):
     orders.refund_updated(
         session,
@@ -44,20 +40,20 @@ def refusal(order, amount):
 
 @pytest.mark.parametrize("amount", [1, TOTAL - 1, TOTAL])
 def test_any_amount_from_one_cent_to_everything_paid_can_be_refunded(session, amount):
-    plan = orders.plan_amount_refund(two_copies_paid(session), amount)
+    plan = orders.plan_amount_refund(paid_order(session, (HAMMING, 2)), amount)
     assert (plan.amount, dict(plan.quantities)) == (amount, {})
 
 
 @pytest.mark.parametrize("amount", [0, -1, True, 1.0, "1"])
 def test_an_amount_that_is_not_a_whole_number_of_cents_above_zero_is_refused(session, amount):
-    assert refusal(two_copies_paid(session), amount) == (
+    assert refusal(paid_order(session, (HAMMING, 2)), amount) == (
         "The amount must be more than zero.",
         "amount",
     )
 
 
 def test_one_cent_more_than_is_left_is_refused(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     dashboard_refund(session, order, 1000)
     assert orders.plan_amount_refund(order, TOTAL - 1000).amount == TOTAL - 1000
     assert refusal(order, TOTAL - 1000 + 1) == (
@@ -67,13 +63,13 @@ def test_one_cent_more_than_is_left_is_refused(session):
 
 
 def test_the_last_cent_left_can_be_refunded(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     dashboard_refund(session, order, TOTAL - 1)
     assert orders.plan_amount_refund(order, 1).amount == 1
 
 
 def test_nothing_left_because_a_refund_is_pending_is_said_so(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     dashboard_refund(session, order, TOTAL, status="pending")
     assert [r.status for r in order.refunds] == [RefundStatus.PENDING]
     assert order.status == "paid"  # a pending refund does not move the order
@@ -86,7 +82,7 @@ def test_an_order_that_is_not_paid_cannot_be_refunded(session):
 
 
 def test_a_fully_refunded_order_cannot_be_refunded_again(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     dashboard_refund(session, order, TOTAL)
     assert order.status == "refunded"
     assert refusal(order, 1) == ("This order cannot be refunded.", None)
@@ -102,7 +98,7 @@ def refusal_of_copies(order, quantities):
 
 
 def test_copies_worth_more_than_is_left_after_a_dashboard_refund_are_refused(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     dashboard_refund(session, order, TOTAL - 2300 + 1)  # leaves one copy's price less a cent
     line_id = order.lines[0].id
     assert refusal_of_copies(order, {line_id: 1}) == (
@@ -112,14 +108,14 @@ def test_copies_worth_more_than_is_left_after_a_dashboard_refund_are_refused(ses
 
 
 def test_copies_worth_exactly_what_is_left_after_a_dashboard_refund_can_be_refunded(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     dashboard_refund(session, order, TOTAL - 2300)
     line_id = order.lines[0].id
     assert orders.plan_refund(order, {line_id: 1}).amount == 2300
 
 
 def test_everything_left_when_a_pending_refund_takes_it_all_is_refused_saying_so(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     dashboard_refund(session, order, TOTAL, status="pending")
     assert refusal_of_copies(order, None) == (
         "Everything in this order has already been refunded.",
@@ -131,7 +127,7 @@ def test_everything_left_when_a_pending_refund_takes_it_all_is_refused_saying_so
 
 
 def test_a_refund_can_be_asked_for_until_the_last_moment_of_the_window(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     deadline = orders.paid_at(order) + timedelta(days=14)
     assert orders.refund_deadline(order, 14) == deadline
     assert orders.can_request_refund(order, 14, deadline) is True
@@ -139,7 +135,7 @@ def test_a_refund_can_be_asked_for_until_the_last_moment_of_the_window(session):
 
 
 def test_no_refund_can_be_asked_for_when_a_pending_refund_takes_everything(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     dashboard_refund(session, order, TOTAL - 1, status="pending")
     now = orders.paid_at(order)
     assert orders.can_request_refund(order, 14, now) is True  # one cent is left

@@ -11,10 +11,6 @@ from bookshop.payments import Refund as StripeRefund
 from shop_support import HAMMING, book, paid_order, stock
 
 
-def two_copies_paid(session):
-    return paid_order(session, (HAMMING, 2))
-
-
 def refund_one_copy(session, order, refund_id):
     row = orders.refund_requested(session, order, orders.plan_refund(order, {order.lines[0].id: 1}))
     report(session, order, row, refund_id, "succeeded")
@@ -39,7 +35,7 @@ def report(session, order, row, refund_id, status):
 
 
 def test_the_only_refund_failing_puts_the_order_back_to_paid_and_its_copy_off_the_shelf(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     row = refund_one_copy(session, order, "re_a")
     assert (order.status, stock(session, HAMMING)) == ("partially_refunded", 24)
     assert order.events[-1].note == "refund re_a succeeded"
@@ -52,7 +48,7 @@ def test_the_only_refund_failing_puts_the_order_back_to_paid_and_its_copy_off_th
 
 
 def test_one_of_two_refunds_failing_leaves_the_order_partly_refunded(session):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     refund_one_copy(session, order, "re_a")
     second = refund_one_copy(session, order, "re_b")
     assert order.status == "refunded"
@@ -65,7 +61,7 @@ def test_one_of_two_refunds_failing_leaves_the_order_partly_refunded(session):
 
 
 def test_copies_sold_meanwhile_are_named_for_staff_and_not_oversold(session, caplog):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     row = refund_one_copy(session, order, "re_a")
     book(session, HAMMING).stock = 0  # the copy back on the shelf was sold to someone else
     session.flush()
@@ -81,7 +77,7 @@ def test_copies_sold_meanwhile_are_named_for_staff_and_not_oversold(session, cap
 
 
 def test_copies_still_on_the_shelf_are_taken_back_without_a_word_about_them(session, caplog):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     row = refund_one_copy(session, order, "re_a")
 
     with caplog.at_level(logging.ERROR):
@@ -93,7 +89,7 @@ def test_copies_still_on_the_shelf_are_taken_back_without_a_word_about_them(sess
 def test_a_refund_succeeding_on_a_disputed_order_is_named_for_staff_with_the_orders_state(
     session, caplog
 ):
-    order = two_copies_paid(session)
+    order = paid_order(session, (HAMMING, 2))
     orders.transition(session, order, orders.OrderStatus.DISPUTED, "dispute dp_1 opened")
     row = orders.refund_requested(session, order, orders.RefundPlan(2300, {order.lines[0].id: 1}))
 
