@@ -25,7 +25,7 @@ from werkzeug.test import TestResponse
 from bookshop import create_app, orders, payments
 from bookshop.catalog import seed_catalog
 from bookshop.extensions import db
-from bookshop.models import Base, Book, Email, Order, OrderLine
+from bookshop.models import Base, Book, Email, Order, OrderLine, ShippingOption
 from bookshop.serving import ensure_webhook_endpoint
 from bookshop.testing import SAME_ORIGIN, LiveServer, csrf_token, start_cart_checkout
 from stripe_emulator import RunningEmulator
@@ -203,6 +203,20 @@ def paid_order(session: Session, *lines: tuple[str, int]) -> Order:
     orders.payment_updated(session, payment, intent_for(order, "succeeded"))
     session.flush()
     return order
+
+
+def shipping_option(code: str = "sg-test", **fields: Any) -> ShippingOption:
+    """A shipping option, not saved: to Singapore, S$5.00, in 1 to 3 business days unless told."""
+    values: dict[str, Any] = {
+        "code": code,
+        "name": code.title(),
+        "countries": "SG",
+        "amount": 500,
+        "currency": "sgd",
+        "min_days": 1,
+        "max_days": 3,
+    }
+    return ShippingOption(**(values | fields))
 
 
 def shipping_line(order: Order) -> tuple[str | None, str | None, str | None, int, int]:

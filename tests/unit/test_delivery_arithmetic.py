@@ -6,17 +6,16 @@ from __future__ import annotations
 import pytest
 
 from bookshop import orders
-from bookshop.models import Order, OrderLine, ShippingOption
+from bookshop.models import Order, OrderLine
 from bookshop.orders import OrderError, OrderStatus
+from shop_support import shipping_option
 
 
 def option(amount=400, free_from=6000, min_days=2, max_days=4):
-    return ShippingOption(
-        code="sg-standard",
+    return shipping_option(
+        "sg-standard",
         name="Standard",
-        countries="SG",
         amount=amount,
-        currency="sgd",
         free_from_amount=free_from,
         min_days=min_days,
         max_days=max_days,

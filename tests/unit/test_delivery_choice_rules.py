@@ -9,7 +9,7 @@ import pytest
 from bookshop import orders
 from bookshop.models import ShippingOption
 from bookshop.orders import OrderError, OrderStatus
-from shop_support import HAMMING, PUBLIC, new_order, paid_order, shipping_line
+from shop_support import HAMMING, PUBLIC, new_order, paid_order, shipping_line, shipping_option
 
 PORTLAND = orders.Address(
     name="Ada Reader",
@@ -174,14 +174,8 @@ def test_an_order_no_longer_waiting_for_payment_keeps_its_delivery(session, stat
 
 def test_an_option_priced_in_another_currency_is_not_offered(session):
     session.add(
-        ShippingOption(
-            code="sg-dollars",
-            name="Priced in US dollars",
-            countries="SG",
-            amount=100,
-            currency="usd",
-            min_days=1,
-            max_days=1,
+        shipping_option(
+            "sg-dollars", name="Priced in US dollars", amount=100, currency="usd", max_days=1
         )
     )
     order = new_order(session, (HAMMING, 1))

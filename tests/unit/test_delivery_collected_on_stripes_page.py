@@ -13,7 +13,7 @@ from bookshop import orders
 from bookshop.models import ShippingOption
 from bookshop.orders import OrderError, OrderStatus
 from bookshop.payments import ChosenShipping
-from shop_support import HAMMING, PUBLIC, new_order, paid_order, shipping_line
+from shop_support import HAMMING, PUBLIC, new_order, paid_order, shipping_line, shipping_option
 
 SINGAPORE = orders.Address(
     name="Ada Reader",
@@ -119,15 +119,7 @@ def test_an_option_no_longer_offered_is_not_matched(session):
 
 def test_an_option_priced_in_another_currency_is_not_matched(session):
     session.add(
-        ShippingOption(
-            code="sg-dollars",
-            name="Dollar post",
-            countries="SG",
-            amount=100,
-            currency="usd",
-            min_days=1,
-            max_days=1,
-        )
+        shipping_option("sg-dollars", name="Dollar post", amount=100, currency="usd", max_days=1)
     )
     order = new_order(session, (HAMMING, 1))
 

@@ -7,20 +7,11 @@ from sqlalchemy import func, select
 
 from bookshop import orders
 from bookshop.models import ShippingOption
+from shop_support import shipping_option
 
 
 def option(id: int, code: str, position: int) -> ShippingOption:
-    return ShippingOption(
-        id=id,
-        code=code,
-        name=code.title(),
-        countries="SG",
-        amount=500,
-        currency="sgd",
-        min_days=1,
-        max_days=3,
-        position=position,
-    )
+    return shipping_option(code, id=id, position=position)
 
 
 def offered(session, codes):
