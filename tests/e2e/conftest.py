@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 from playwright.sync_api import Browser, Page
 
 from bookshop.database import Database
 from bookshop.extensions import db
 from bookshop.testing import LiveServer, clear_data
-from shop_support import emulator_settings, seed, shop_app
+from shop_support import emulator_settings, flush_webhooks, seed, shop_app
 from stripe_emulator import RunningEmulator
 
 TEST_MODE_NOTICE = "Test mode: payments are simulated locally"
@@ -44,7 +43,7 @@ def shop_db(shop: LiveServer, emulator: RunningEmulator) -> Iterator[Any]:
         yield db.session
         db.session.rollback()
         # Webhooks the test set off are answered before the rows they touch are deleted.
-        requests.post(f"{emulator.url}/_emulator/webhooks/flush?timeout=10", timeout=20)
+        flush_webhooks(emulator)
         clear_data(db.engine)
 
 
