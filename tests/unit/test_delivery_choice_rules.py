@@ -4,12 +4,22 @@ choice names what is wrong and changes nothing."""
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import pytest
 
 from bookshop import orders
 from bookshop.models import ShippingOption
 from bookshop.orders import OrderError, OrderStatus
-from shop_support import HAMMING, PUBLIC, new_order, paid_order, shipping_line, shipping_option
+from shop_support import (
+    HAMMING,
+    PUBLIC,
+    SINGAPORE_DETAILS,
+    new_order,
+    paid_order,
+    shipping_line,
+    shipping_option,
+)
 
 PORTLAND = orders.Address(
     name="Ada Reader",
@@ -21,16 +31,7 @@ PORTLAND = orders.Address(
     postal_code="97201",
     country="US",
 )
-SINGAPORE = orders.Address(
-    name="Ada Reader",
-    phone="",
-    line1="1 Fusionopolis Way",
-    line2="",
-    city="",
-    state="",
-    postal_code="138632",
-    country="SG",
-)
+SINGAPORE = orders.Address(**asdict(SINGAPORE_DETAILS))
 
 
 def ship_to(order):
