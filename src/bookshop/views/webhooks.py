@@ -30,15 +30,15 @@ def stripe_events() -> ResponseReturnValue:
         log.warning("webhook refused: %s", exc)
         return jsonify(error={"message": "invalid webhook"}), 400
     recent = _recently_processed()
-    with recent.delivery(event.id) as new:
-        if not new:
-            return jsonify(received=True, duplicate=True)
-        outcome = webhooks.receive(db.session, event)
-        if outcome == webhooks.Outcome.FAILED:
-            # Kept with its error; a 5xx makes Stripe deliver it again.
-            return jsonify(error={"message": "event not processed, please retry"}), 500
-        recent.add(event.id)  # before the copies waiting on this delivery look
-    return jsonify(received=True, duplicate=outcome == webhooks.Outcome.DUPLICATE)
+    if event.id in recent:
+        return jsonify(received=True, duplicate=True)
+    outcome = webhooks.receive(db.session, event)
+    if outcome == webhooks.Outcome.FAILED:
+        # Kept with its error; a 5xx makes Stripe deliver it again.
+        return jsonify(error={"message": "event not processed, please retry"}), 500
+    if outcome != webhooks.Outcome.IN_FLIGHT:
+        recent.add(event.id)  # processed: here, or by another delivery
+    return jsonify(received=True, duplicate=outcome != webhooks.Outcome.APPLIED)
 
 
 def _recently_processed() -> webhooks.RecentlyProcessed:

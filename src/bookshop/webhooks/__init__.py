@@ -9,6 +9,7 @@ from .receiving import (
     receive,
     record,
     reprocess_failed,
+    reprocess_stalled,
     signing_secrets,
 )
 
@@ -21,5 +22,6 @@ __all__ = [
     "receive",
     "record",
     "reprocess_failed",
+    "reprocess_stalled",
     "signing_secrets",
 ]

@@ -4,9 +4,8 @@ Each event goes through three steps, each its own transaction:
 
 1. record: an event id already processed is answered at once, without a write; otherwise the
    event row is inserted and committed (an event no handler acts on is stored as processed). A
-   copy finding the event stored by a delivery still at work elsewhere watches the row for a
-   while and answers once that one is done (copies in the same process wait for it in
-   memory: RecentlyProcessed);
+   copy finding the event stored by a delivery still at work answers at once too: the event is
+   safe in the log, and if that delivery fails the `reprocess_events` job applies it;
 2. fetch: what Stripe says about the object now, read outside any transaction (no lock is held
    across the network);
 3. apply: the row is claimed with a conditional UPDATE (`processed_at IS NULL`), the order is
@@ -15,17 +14,16 @@ Each event goes through three steps, each its own transaction:
    on SQLite for the database's write lock, then finds it processed.
 
 A failure in fetch or apply rolls the work back and keeps the row with its error, so the
-endpoint answers 500 and Stripe delivers the event again (or `reprocess-events` retries it).
+endpoint answers 500 and Stripe delivers the event again; the `reprocess_events` job retries it
+too, as it does any event left stored but not processed (`reprocess-events` by hand).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import cast
@@ -45,6 +43,9 @@ log = logging.getLogger(__name__)
 MAX_ERROR_LENGTH = 2000
 # How long a delivery stored but not processed counts as being processed by another process.
 IN_FLIGHT = timedelta(seconds=10)
+# The reprocess_events job gives up on an event after this many failed attempts (all deliveries
+# counted); staff can still reprocess it from the event list.
+JOB_ATTEMPTS = 10
 
 
 class Outcome(StrEnum):
@@ -52,22 +53,18 @@ class Outcome(StrEnum):
 
     APPLIED = "applied"  # processed now (acted on, or recorded and deliberately ignored)
     DUPLICATE = "duplicate"  # processed before, or by a delivery running at the same time
+    IN_FLIGHT = "in flight"  # stored by a delivery still at work; not processed yet
     FAILED = "failed"  # recorded with its error; Stripe should deliver it again
 
 
 class RecentlyProcessed:
     """Event ids this process has seen processed, so their duplicates and retries are answered
     without a database query. Only ever holds ids whose processing committed (a permanent
-    fact); the event log stays the authority for everything else.
+    fact); the event log stays the authority for everything else."""
 
-    It also knows which ids are being received here right now: a copy arriving meanwhile waits
-    for the first one instead of reading Stripe again only to lose the claim to it."""
-
-    def __init__(self, size: int = 10_000, wait: float = 10.0) -> None:
+    def __init__(self, size: int = 10_000) -> None:
         self._ids: OrderedDict[str, None] = OrderedDict()
         self._size = size
-        self._wait = wait  # seconds; after that a copy goes ahead and the event log decides
-        self._running: dict[str, threading.Event] = {}
         self._lock = threading.Lock()
 
     def __contains__(self, event_id: object) -> bool:
@@ -80,26 +77,6 @@ class RecentlyProcessed:
             while len(self._ids) > self._size:
                 self._ids.popitem(last=False)
 
-    @contextmanager
-    def delivery(self, event_id: str) -> Iterator[bool]:
-        """Whether to receive it: False once processed here, after waiting for a copy at work."""
-        with self._lock:
-            done = event_id in self._ids
-            running = None if done else self._running.get(event_id)
-            mine = None
-            if not done and running is None:
-                mine = self._running[event_id] = threading.Event()
-        if running is not None:
-            running.wait(self._wait)
-            done = event_id in self._ids  # if the first copy failed, this one tries again
-        try:
-            yield not done
-        finally:
-            if mine is not None:
-                with self._lock:
-                    del self._running[event_id]
-                mine.set()
-
 
 def signing_secrets(value: str | Iterable[str] | None) -> list[str]:
     """The configured signing secrets: one, or several separated by commas while rotating."""
@@ -110,7 +87,7 @@ def signing_secrets(value: str | Iterable[str] | None) -> list[str]:
 
 
 def receive(session: Session, event: payments.Event) -> Outcome:
-    """Store a verified event, then process it unless that was done before."""
+    """Store a verified event, then process it unless that was done or is being done."""
     stored = session.execute(_STATE, {"event_id": event.id}).first()
     if stored is not None and stored.processed_at is not None:
         return Outcome.DUPLICATE  # the usual retry or duplicate: answered without a write
@@ -122,30 +99,13 @@ def receive(session: Session, event: payments.Event) -> Outcome:
         log.debug("event %s (%s): recorded, not handled", event.id, event.type)
         return Outcome.APPLIED
     if stored is None:
-        in_flight = not record(session, event)  # another delivery stored it a moment ago
-    else:  # stored, not processed: in flight elsewhere, or an earlier attempt failed or died
-        in_flight = stored.last_error is None and utcnow() - stored.received_at < IN_FLIGHT
-    if in_flight and _processed_elsewhere(session, event.id):
-        return Outcome.DUPLICATE
+        if not record(session, event):
+            return Outcome.IN_FLIGHT  # another delivery stored it a moment ago
+    elif stored.last_error is None and utcnow() - stored.received_at < IN_FLIGHT:
+        # A copy waiting here for that delivery would hold a server thread for nothing: the
+        # event is stored, and a failure there leaves it to Stripe's retry and the job.
+        return Outcome.IN_FLIGHT
     return process(session, event)
-
-
-def _processed_elsewhere(session: Session, event_id: str) -> bool:
-    """Whether the delivery at work in another process finishes the event (its row watched)."""
-    # A copy then answers without reading Stripe only to lose the claim. When that delivery fails
-    # or is too slow, this one goes ahead and the claim decides.
-    deadline = time.monotonic() + IN_FLIGHT.total_seconds()
-    pause = 0.005
-    while time.monotonic() < deadline:
-        time.sleep(pause)
-        pause = min(pause * 2, 0.05)
-        stored = session.execute(_STATE, {"event_id": event_id}).one()
-        session.commit()  # each look sees what is committed now
-        if stored.processed_at is not None:
-            return True
-        if stored.last_error is not None:
-            return False
-    return False
 
 
 def record(session: Session, event: payments.Event, processed: bool = False) -> bool:
@@ -211,6 +171,27 @@ def reprocess_failed(
             continue
         results.append((event_id, process(session, payments.event_from_payload(payload))))
     return results
+
+
+def reprocess_stalled(
+    session: Session, now: datetime, limit: int = 100
+) -> list[tuple[str, Outcome]]:
+    """Process again events stored but not processed for longer than a delivery takes: their
+    delivery failed or died, or was a copy answered while another was at work. Events that
+    failed JOB_ATTEMPTS times are left to Stripe's retries and to staff (the event list)."""
+    query = (
+        select(StripeEvent.id)
+        .where(
+            StripeEvent.processed_at.is_(None),
+            StripeEvent.received_at < now - IN_FLIGHT,
+            StripeEvent.attempts < JOB_ATTEMPTS,
+        )
+        .order_by(StripeEvent.received_at)
+        .limit(limit)
+    )
+    due = list(session.scalars(query))
+    session.commit()
+    return reprocess_failed(session, limit, due) if due else []
 
 
 def _record_failure(session: Session, event_id: str, exc: BaseException) -> None:
