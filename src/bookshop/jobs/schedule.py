@@ -22,11 +22,12 @@ SCHEDULE: dict[str, int] = {
     "send_emails": 30,
     "expire_orders": 60,
     "retry_refunds": 300,
+    "reprocess_events": 60,
     "reconcile": 3600,
     "warn_holds": 3600,
 }
 # Jobs that also run as soon as the schedule starts (reconcile waits its hour).
-AT_START = ("send_emails", "expire_orders", "retry_refunds", "warn_holds")
+AT_START = ("send_emails", "expire_orders", "retry_refunds", "reprocess_events", "warn_holds")
 LOCK_FILE = "jobs.lock"
 
 

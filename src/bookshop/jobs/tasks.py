@@ -11,7 +11,7 @@ from datetime import timedelta
 from flask import Flask, has_app_context
 from sqlalchemy import select
 
-from .. import mailer, orders
+from .. import mailer, orders, webhooks
 from ..actions import canceling, refunding
 from ..extensions import db
 from ..models import Order, Refund, utcnow
@@ -66,6 +66,14 @@ def reconcile_recent() -> int:
     return 0
 
 
+def reprocess_events() -> int:
+    """Apply webhook events stored but never processed (their delivery failed, died, or was a
+    copy answered while another was at work)."""
+    results = webhooks.reprocess_stalled(db.session, utcnow(), limit=BATCH)
+    mailer.deliver_pending(db.session)
+    return sum(outcome != webhooks.Outcome.FAILED for _, outcome in results)
+
+
 def warn_holds() -> int:
     """Warn staff (in the log, at WARNING) about card holds that run out soon: capture them by
     shipping, or the money is released. Repeats each run until someone acts."""
@@ -89,6 +97,7 @@ JOBS: dict[str, Callable[[], int]] = {
     "expire_orders": expire_orders,
     "retry_refunds": retry_refunds,
     "reconcile": reconcile_recent,
+    "reprocess_events": reprocess_events,
     "warn_holds": warn_holds,
 }
 
