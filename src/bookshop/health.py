@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
@@ -54,14 +55,20 @@ def _redis() -> str:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return "not configured"
-    from .jobs.queue import redis_connection
-
     try:
-        redis_connection(url).ping()
+        _redis_client(url).ping()
     except Exception as exc:
         log.warning("readiness: redis unreachable: %s", type(exc).__name__)
         return "unreachable"
     return "ok"
+
+
+@functools.cache
+def _redis_client(url: str) -> Any:
+    """One client (and connection pool) per Redis URL, made on the first check."""
+    from redis import Redis  # only where Redis is configured
+
+    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
 
 
 @functools.cache

@@ -1,6 +1,7 @@
 """The email outbox: emails queued in the order's transaction (one per event, by a unique key),
-sent after commit by SMTP, or written as .eml files when no SMTP host is set. What each email
-says lives in emails.py."""
+sent by SMTP, or written as .eml files when no SMTP host is set: by the worker's send_emails job
+when there is a job queue, otherwise right after the request. What each email says lives in
+emails.py."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from flask import Flask, Response, current_app, g
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .jobs.queue import hand_to_worker
 from .models import Email, Order, utcnow
 
 log = logging.getLogger(__name__)
@@ -149,15 +149,17 @@ def send(message: EmailMessage, cfg: Any) -> None:
 
 
 def init_app(app: Flask) -> None:
-    """Send what a request queued once it has committed: through the worker when there is a
-    job queue, otherwise right after the response is made."""
+    """Send what a request queued once it has committed, right after the response is made; with
+    a job queue (REDIS_URL) the worker's send_emails job sends it instead."""
+    if app.config.get("REDIS_URL"):
+        # The row is already in the outbox, committed with the order: the worker sends it on
+        # its next run, so the customer never waits on SMTP and the web process needs no queue.
+        return
 
     @app.after_request
     def _deliver_queued(response: Response) -> Response:
         session: Session | None = g.get("db_session")
         if session is not None and session.info.pop(_QUEUED_FLAG, False):
-            if hand_to_worker(app.config.get("REDIS_URL"), "send_emails"):
-                return response  # the worker sends it; the customer does not wait on SMTP
             try:
                 deliver_pending(session)
             except Exception:  # never fail the customer's request over an email

@@ -1,4 +1,5 @@
-"""The email outbox: one email per event, SMTP when configured, .eml files otherwise."""
+"""The email outbox: one email per event, SMTP when configured, .eml files otherwise; sent right
+after the request, or by the worker's send_emails job when there is a job queue."""
 
 import smtplib
 from pathlib import Path
@@ -7,7 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from bookshop import config, mailer
+from bookshop.extensions import db
+from bookshop.jobs import tasks
 from bookshop.models import Email
+from shop_support import checkout_cart, order_of, pay_with_fake
 
 
 class FakeSMTP:
@@ -87,6 +91,34 @@ def test_a_failed_send_stays_in_the_outbox_for_the_next_run(app, session, smtp):
     smtp.fail = False
     assert mailer.deliver_pending(session) == 1
     assert len(smtp.sent) == 1
+
+
+def paid_order_email(app, fake_stripe):
+    """Pay an order through the shop's pages; its confirmation email, as the request left it."""
+    client = app.test_client()
+    with app.app_context():
+        placed = checkout_cart(client)
+        pay_with_fake(client, db.session, fake_stripe, order_of(db.session, placed))
+        return db.session.scalars(select(Email).where(Email.kind == "order_paid")).one()
+
+
+def test_without_a_job_queue_the_email_is_sent_right_after_the_request(app, fake_stripe):
+    email = paid_order_email(app, fake_stripe)
+    assert email.sent_at is not None
+    assert list(Path(app.config["OUTBOX_DIR"]).glob("order_paid-*.eml"))
+
+
+def test_with_a_job_queue_the_email_waits_in_the_outbox_for_the_worker(make_app, fake_stripe):
+    # No Redis answers there: the request needs none, the row committed with the order is all.
+    app = make_app(REDIS_URL="redis://127.0.0.1:9/0")
+    email = paid_order_email(app, fake_stripe)
+    outbox = Path(app.config["OUTBOX_DIR"])
+    assert (email.sent_at, email.attempts) == (None, 0)
+    assert not list(outbox.glob("*.eml"))
+
+    assert tasks.run("send_emails", app) == 1  # the worker's scheduled job
+    assert [f.name for f in outbox.glob("*.eml")] == [f"{email.dedupe_key.replace(':', '-')}.eml"]
+    assert tasks.run("send_emails", app) == 0
 
 
 BASE = {"SECRET_KEY": "x", "STRIPE_SECRET_KEY": "sk_test_1", "STRIPE_PUBLISHABLE_KEY": "pk_test_1"}

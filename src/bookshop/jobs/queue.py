@@ -4,15 +4,12 @@ schedulers enqueue a slot once; failures are retried, then kept in RQ's failed r
 from __future__ import annotations
 
 import functools
-import logging
 import os
 import time
 
 from redis import Redis
 from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import DuplicateJobError
-
-log = logging.getLogger(__name__)
 
 # Several shops (or test runs) can share one Redis under names of their own.
 QUEUE_NAME = os.environ.get("JOB_QUEUE", "").strip() or "bookshop"
@@ -50,19 +47,6 @@ def enqueue(url: str, name: str, slot: str | None = None) -> bool:
             description=f"bookshop job {name}",
         )
     except DuplicateJobError:
-        return False
-    return True
-
-
-def hand_to_worker(redis_url: str | None, name: str) -> bool:
-    """Ask the worker to run a job soon (at most once a second); False when there is no queue
-    or Redis did not answer, so the caller does the work itself."""
-    if not redis_url:
-        return False
-    try:
-        enqueue(redis_url, name, f"now-{slot_of(1)}")
-    except Exception as exc:  # Redis down: the caller's own way still works
-        log.warning("could not queue job %s: %s", name, type(exc).__name__)
         return False
     return True
 
