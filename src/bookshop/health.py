@@ -4,8 +4,11 @@ when one is configured)."""
 
 from __future__ import annotations
 
+import ast
+import configparser
 import functools
 import logging
+from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, jsonify
@@ -74,6 +77,60 @@ def _redis_client(url: str) -> Any:
 @functools.cache
 def migrations_head() -> str:
     """The newest migration shipped with this code (read once per process)."""
+    heads = _heads(_versions_folder())
+    if len(heads) == 1:
+        return heads[0]
+    return _head_by_alembic()  # several heads, or files not read: Alembic decides (or says why)
+
+
+def _versions_folder() -> Path:
+    """The migrations' versions folder, where alembic.ini's script_location says."""
+    from .database import alembic_ini
+
+    ini = alembic_ini()
+    parser = configparser.ConfigParser(defaults={"here": str(ini.parent)})
+    parser.read(ini)
+    return Path(parser.get("alembic", "script_location")) / "versions"
+
+
+def _heads(folder: Path) -> list[str]:
+    """The revisions no other migration follows, read from the files' `revision` and
+    `down_revision` (without Alembic, whose import would stay in every web worker's memory)."""
+    revisions: set[str] = set()
+    followed: set[str] = set()
+    for path in sorted(folder.glob("*.py")):
+        names = _module_constants(path)
+        if not isinstance(names.get("revision"), str):
+            return []
+        revisions.add(names["revision"])
+        down = names.get("down_revision")
+        followed.update((down,) if isinstance(down, str) else down or ())
+    return sorted(revisions - followed)
+
+
+def _module_constants(path: Path) -> dict[str, Any]:
+    """A module's top-level names assigned a literal value."""
+    found: dict[str, Any] = {}
+    for node in ast.parse(path.read_text(encoding="utf-8")).body:
+        target, value = _assignment(node)
+        if target is not None and value is not None:
+            try:
+                found[target] = ast.literal_eval(value)
+            except ValueError:
+                continue
+    return found
+
+
+def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+        return node.target.id, node.value
+    if isinstance(node, ast.Assign) and len(node.targets) == 1:
+        target = node.targets[0]
+        return (target.id, node.value) if isinstance(target, ast.Name) else (None, None)
+    return None, None
+
+
+def _head_by_alembic() -> str:
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 

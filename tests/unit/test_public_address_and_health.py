@@ -8,7 +8,7 @@ import pytest
 from flask import g
 from sqlalchemy import select
 
-from bookshop import logs
+from bookshop import health, logs
 from bookshop.config import ConfigError, build
 from bookshop.extensions import db
 from bookshop.models import Email
@@ -146,3 +146,26 @@ def test_emails_link_to_shop_url_whatever_host_the_order_came_through(make_app, 
         body = db.session.scalars(select(Email.body)).one()
     assert "https://shop.example/orders/" in body
     assert "alias.example" not in body
+
+
+def test_the_migrations_head_is_the_one_alembic_finds():
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    from bookshop.database import alembic_ini
+
+    expected = ScriptDirectory.from_config(Config(str(alembic_ini()))).get_current_head()
+    assert health.migrations_head() == expected
+
+
+def test_the_heads_are_the_revisions_no_migration_follows(tmp_path):
+    files = {
+        "a.py": 'revision: str = "a"\ndown_revision: str | None = None\n',
+        "b.py": 'revision = "b"\ndown_revision = "a"\n',
+        "c.py": 'revision = "c"\ndown_revision = "a"\n',
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    assert health._heads(tmp_path) == ["b", "c"]
+    (tmp_path / "d.py").write_text('revision = "d"\ndown_revision = ("b", "c")\n')  # a merge
+    assert health._heads(tmp_path) == ["d"]
