@@ -13,18 +13,18 @@ import secrets
 import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import Response, abort, current_app, flash, g, redirect, request, url_for
 from flask_limiter.util import get_remote_address
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .models import StaffSession, StaffUser, utcnow
+
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
 COOKIE = "bookshop_staff"
 MIN_PASSWORD_LENGTH = 12
@@ -37,8 +37,6 @@ MAX_FACTOR_FAILURES = 5
 # last_seen_at is written at most this often, so browsing does not write on every request.
 SEEN_EVERY = timedelta(minutes=1)
 
-_hasher = PasswordHasher()
-
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -49,10 +47,19 @@ class AuthError(ValueError):
 # --- passwords --------------------------------------------------------------------------------
 
 
+# Argon2 and TOTP are imported where used: the shop's web workers serve customers, and only the
+# back office's sign-in needs them.
+@functools.cache
+def _hasher() -> PasswordHasher:
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
 def hash_password(password: str) -> str:
     """The Argon2id hash of a password that meets the rules (AuthError otherwise)."""
     check_password_rules(password)
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def check_password_rules(password: str) -> None:
@@ -65,10 +72,12 @@ def check_password_rules(password: str) -> None:
 
 def verify_password(user: StaffUser | None, password: str) -> bool:
     """Whether the password is this active account's; as slow for unknown accounts."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     stored = user.password_hash if user is not None else None
     ok = False
     try:
-        ok = _hasher.verify(stored or _dummy_hash(), password[:MAX_PASSWORD_LENGTH])
+        ok = _hasher().verify(stored or _dummy_hash(), password[:MAX_PASSWORD_LENGTH])
     except (VerificationError, InvalidHashError):
         pass
     return bool(ok and user is not None and stored and user.disabled_at is None)
@@ -78,12 +87,12 @@ def verify_password(user: StaffUser | None, password: str) -> bool:
 def _dummy_hash() -> str:
     # Verified against when the email is unknown, so that a wrong email costs as long as a
     # wrong password and the timing does not say which accounts exist.
-    return _hasher.hash(secrets.token_hex(16))
+    return _hasher().hash(secrets.token_hex(16))
 
 
 def needs_rehash(user: StaffUser) -> bool:
     """Whether the stored hash uses older Argon2 parameters than today's."""
-    return bool(user.password_hash) and _hasher.check_needs_rehash(user.password_hash or "")
+    return bool(user.password_hash) and _hasher().check_needs_rehash(user.password_hash or "")
 
 
 def new_set_password_token() -> tuple[str, str]:
@@ -102,11 +111,15 @@ def token_hash(token: str) -> str:
 
 def new_totp_secret() -> str:
     """A fresh base32 TOTP secret."""
+    import pyotp
+
     return pyotp.random_base32()
 
 
 def totp_uri(user: StaffUser, secret: str) -> str:
     """The otpauth:// URI an authenticator app reads (from the QR code or typed in)."""
+    import pyotp
+
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
 
 
@@ -115,6 +128,8 @@ def totp_step(secret: str, code: str, now: float | None = None) -> int | None:
     digits = "".join(code.split())
     if not (digits.isdigit() and len(digits) == 6):
         return None
+    import pyotp
+
     totp = pyotp.TOTP(secret)
     moment = time.time() if now is None else now
     for drift in (0, -1, 1):

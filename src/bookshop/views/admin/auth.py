@@ -4,7 +4,6 @@ links."""
 
 from __future__ import annotations
 
-import segno
 from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -115,6 +114,8 @@ def enroll() -> ResponseReturnValue:
         user.totp_secret = accounts.start_totp(user)
         db.session.commit()
     uri = staff_auth.totp_uri(user, user.totp_secret)
+    import segno  # the QR code of this one page: not loaded in every worker
+
     qr = segno.make(uri, error="m").svg_data_uri(scale=5, border=2)
     return render_template(
         "admin/enroll.html", secret=user.totp_secret, qr=qr, next=request.args.get("next", "")
