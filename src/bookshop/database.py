@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import fcntl
+import os
 import re
 import sqlite3
 import threading
+import time
 from pathlib import Path
 from typing import Any, cast
 
@@ -14,6 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+# Connections to a SQLite file kept open for reuse: at least one per serving thread, since a new
+# one costs its PRAGMAs and a fresh read of the schema, and a thread waits when none is free.
+SQLITE_POOL_SIZE = 64
 _EXTENSION_KEY = "bookshop.database"
 
 
@@ -26,6 +32,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connect_args: dict[str, Any] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
         if parsed.database and parsed.database != ":memory:":
             connect_args["factory"] = SerializedWrites
+            kwargs.setdefault("pool_size", SQLITE_POOL_SIZE)
         engine = create_engine(url, connect_args=connect_args, **kwargs)
         event.listen(engine, "connect", _configure_sqlite)
         return engine
@@ -48,23 +55,80 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-_WRITE_LOCKS: dict[str, threading.Lock] = {}
-_WRITE_LOCKS_LOCK = threading.Lock()
+_WRITER_LOCKS: dict[str, WriterLock] = {}
+_WRITER_LOCKS_LOCK = threading.Lock()
+# How long a writer waiting on another process sleeps between tries, at first and at most: short,
+# so it starts soon after the lock is free (SQLite's busy handler sleeps up to 100 ms a time).
+_POLL_FIRST, _POLL_MAX = 0.0002, 0.002
+
+
+class WriterLock:
+    """One writer at a time for a SQLite file: a thread lock among this process's connections,
+    then an advisory lock on a file beside the database among processes (the server's workers)."""
+
+    def __init__(self, database: str) -> None:
+        self._path = f"{database}-writer"
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def acquire(self, timeout: float) -> bool:
+        """Take the lock within `timeout` seconds; False when that ran out."""
+        deadline = time.monotonic() + timeout
+        if not self._threads.acquire(timeout=timeout):
+            return False
+        try:
+            if self._lock_file(deadline):
+                return True
+        except OSError:
+            pass  # no lock file (a read-only directory): SQLite's own lock still protects
+        self._threads.release()
+        return False
+
+    def release(self) -> None:
+        """Give the lock back, to this process's threads and to other processes."""
+        try:
+            if self._fd is not None and self._pid == os.getpid():
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+    def _lock_file(self, deadline: float) -> bool:
+        fd = self._own_fd()
+        pause = _POLL_FIRST
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(pause)
+                pause = min(pause * 2, _POLL_MAX)
+
+    def _own_fd(self) -> int:
+        # A forked worker opens its own: a descriptor shared with the parent shares its lock too.
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+
+def writer_lock(database: str) -> WriterLock:
+    """The writer lock of a database file, the same for every connection to it in this process."""
+    with _WRITER_LOCKS_LOCK:
+        return _WRITER_LOCKS.setdefault(database, WriterLock(database))
 
 
 class SerializedWrites(sqlite3.Connection):
-    """A SQLite connection holding its file's in-process writer lock from a write to the commit."""
+    """A SQLite connection holding its file's writer lock from a write to the commit."""
 
     # SQLite has one writer at a time; its busy handler makes the others sleep and poll, up to
-    # 100 ms a time, long after the lock is free. Queued on a lock, they wake as soon as it is.
-    # Other processes still meet SQLite's own lock and busy timeout.
+    # 100 ms a time, long after the lock is free. Queued on a lock, they start as soon as it is.
 
     def __init__(self, database: Any, *args: Any, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
-        with _WRITE_LOCKS_LOCK:
-            self._write_lock = _WRITE_LOCKS.setdefault(
-                str(Path(str(database)).resolve()), threading.Lock()
-            )
+        self._write_lock = writer_lock(str(Path(str(database)).resolve()))
         self._writing = False
 
     def cursor(self, factory: Any = None) -> Any:
