@@ -1,5 +1,7 @@
 """The payments boundary: Stripe's exceptions become a small tree of user-safe errors."""
 
+import threading
+
 import pytest
 import stripe
 
@@ -106,3 +108,27 @@ def test_the_client_points_at_the_configured_api_base_only_when_one_is_set():
 
 def test_the_api_version_is_the_sdks_pinned_one():
     assert payments.API_VERSION == stripe.api_version
+
+
+def sessions_of(client):
+    return client._requestor._client._thread_local
+
+
+def test_the_proxy_settings_are_read_once_when_the_client_is_built(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    remote = sessions_of(payments.build_client("sk_test_x", api_base=None, timeout=5)).session
+    local = sessions_of(payments.build_client("sk_test_x", "http://127.0.0.1:1", 5)).session
+    assert remote.proxies["https"] == "http://proxy.example:3128"
+    assert local.proxies == {}  # NO_PROXY names the API's host
+    assert not remote.trust_env and not local.trust_env  # not read again at each call
+
+
+def test_each_thread_calls_stripe_with_its_own_session():
+    sessions = sessions_of(payments.build_client("sk_test_x", api_base=None, timeout=5))
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(sessions.session))
+    thread.start()
+    thread.join()
+    assert seen[0] is not sessions.session
+    assert not seen[0].trust_env

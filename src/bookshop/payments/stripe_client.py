@@ -4,10 +4,12 @@ tree; the payments package's Stripe modules share them."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import requests
 import stripe
 from flask import Flask, current_app, has_request_context
 
@@ -22,6 +24,7 @@ from .errors import (
 # The SDK's own pinned API version, stated so an SDK upgrade is a visible change here.
 API_VERSION = stripe.api_version
 MAX_NETWORK_RETRIES = 2
+STRIPE_API_BASE = "https://api.stripe.com"
 _EXTENSION_KEY = "bookshop.stripe"
 _INTERACTIVE_KEY = "bookshop.stripe.interactive"
 
@@ -50,9 +53,28 @@ def build_client(secret_key: str, api_base: str | None, timeout: float) -> strip
         secret_key,
         stripe_version=API_VERSION,
         max_network_retries=MAX_NETWORK_RETRIES,
-        http_client=stripe.RequestsClient(timeout=timeout),
+        http_client=_http_client(timeout, (api_base or STRIPE_API_BASE).rstrip("/")),
         **options,
     )
+
+
+class _ThreadSessions(threading.local):
+    """Each thread's own requests session (as the SDK keeps them), with the proxies given."""
+
+    def __init__(self, proxies: dict[str, str]) -> None:
+        self.session = requests.Session()
+        # The environment is read once, when the client is built: requests would otherwise scan
+        # it (and look for a .netrc file) again at every call.
+        self.session.trust_env = False
+        self.session.proxies.update(proxies)
+
+
+def _http_client(timeout: float, api_base: str) -> stripe.RequestsClient:
+    """The SDK's requests client, with the proxy settings for `api_base` read from the
+    environment now (HTTPS_PROXY, NO_PROXY and the like) instead of at every call."""
+    http_client = stripe.RequestsClient(timeout=timeout)
+    http_client._thread_local = _ThreadSessions(requests.utils.get_environ_proxies(api_base))
+    return http_client
 
 
 def client() -> stripe.StripeClient:
