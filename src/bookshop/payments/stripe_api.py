@@ -61,8 +61,12 @@ def create_payment_intent(
     if shipping:
         params["shipping"] = cast(Any, dict(shipping))
     with translated_errors():
-        intent = client().v1.payment_intents.create(params, {"idempotency_key": idempotency_key})
-    return _payment_intent(intent)
+        # The answer read as it came: the customer waits on this call, and the SDK's objects
+        # (built field by field, then turned back into a dict) are not needed for a plain value.
+        answer = client().raw_request(
+            "post", "/v1/payment_intents", **params, idempotency_key=idempotency_key, usage=None
+        )
+    return payment_intent_from_dict(answer.data)
 
 
 def retrieve_payment_intent(payment_intent_id: str) -> PaymentIntent:
