@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 # Seconds between runs of each job.
 SCHEDULE: dict[str, int] = {
-    "send_emails": 30,
+    "send_emails": 5,  # the outbox: a confirmation reaches the customer within seconds
     "expire_orders": 60,
     "retry_refunds": 300,
     "reprocess_events": 60,
