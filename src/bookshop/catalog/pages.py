@@ -25,7 +25,7 @@ from werkzeug.sansio.utils import host_is_trusted
 
 from ..logs import REQUEST_ID_HEADER
 from ..security import HSTS
-from .version import read_version
+from .version import VersionReader
 
 EXTENSION_KEY = "bookshop.catalog_pages"
 CACHE_CONTROL = "public, no-cache"  # keep it, but ask (If-None-Match) before each use
@@ -59,11 +59,9 @@ class CatalogPages:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self.version = VersionReader(engine)
         self._pages: dict[str, Page] = {}
         self._lock = threading.Lock()
-
-    def version(self) -> int:
-        return read_version(self.engine)
 
     def get(self, path: str, version: int) -> Page | None:
         page = self._pages.get(path)

@@ -3,6 +3,9 @@ transaction, so that any process can tell whether the catalog pages it rendered 
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
 from typing import Any
 
 from flask import current_app, has_app_context
@@ -15,6 +18,8 @@ _ROW = 1  # the one row, inserted by migration 0009
 # The shop's pages say "Only N left" up to this many copies, and "In stock" above it.
 LOW_STOCK_SHOWN = 5
 _READ = "SELECT version FROM catalog_version WHERE id = 1"
+# How long a read waits for a writer's lock on the SQLite file (WAL readers rarely meet one).
+_SQLITE_BUSY_SECONDS = 15
 
 
 def catalog_changed(session: Session) -> None:
@@ -63,3 +68,44 @@ def read_version(engine: Engine) -> int:
         return int(row[0]) if row else 0
     finally:
         connection.close()
+
+
+class VersionReader:
+    """Reads the version for the catalog pages: on a SQLite file through a bare connection that
+    each thread keeps, elsewhere on a pooled connection (read_version)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._file = _sqlite_file(engine)
+        self._local = threading.local()
+
+    def __call__(self) -> int:
+        if self._file is None:
+            return read_version(self.engine)
+        row = self._connection(self._file).execute(_READ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _connection(self, file: str) -> sqlite3.Connection:
+        # In autocommit mode each SELECT is a transaction of its own, so it sees every change
+        # committed before it by any process. A forked worker opens its own connection.
+        local = self._local
+        if getattr(local, "pid", None) != os.getpid():
+            local.connection = sqlite3.connect(
+                file,
+                timeout=_SQLITE_BUSY_SECONDS,
+                isolation_level=None,
+                check_same_thread=False,
+            )
+            local.pid = os.getpid()
+        connection: sqlite3.Connection = local.connection
+        return connection
+
+
+def _sqlite_file(engine: Engine) -> str | None:
+    """The SQLite file behind an engine, or None (another database, memory, a URI filename)."""
+    url = engine.url
+    if url.get_backend_name() != "sqlite" or url.query.get("uri"):
+        return None
+    if not url.database or url.database == ":memory:":
+        return None
+    return url.database
