@@ -1,13 +1,101 @@
-"""The catalog version as the cached pages read it: fresh on every request, across processes."""
+"""Catalog pages kept in memory: gzipped for the clients that ask, whitespace between lines
+shortened once per version, and the version read fresh on every request."""
 
 from __future__ import annotations
 
+import gzip
+
+import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session
 
-from bookshop.catalog.pages import EXTENSION_KEY
+from bookshop.catalog.pages import EXTENSION_KEY, accepts_gzip, collapse_whitespace
 from bookshop.catalog.version import VersionReader, catalog_changed, current_version
+
+GZIP = {"Accept-Encoding": "gzip, deflate, br"}
+
+
+def kept(client: FlaskClient, path: str = "/") -> None:
+    """Render a page and keep it, as the first visitor does."""
+    client.get(path)
+
+
+def test_a_kept_page_is_gzipped_for_a_client_that_asks(client: FlaskClient) -> None:
+    kept(client)
+    plain = client.get("/")
+    zipped = client.get("/", headers=GZIP)
+    assert zipped.status_code == 200
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    assert int(zipped.headers["Content-Length"]) == len(zipped.data) < len(plain.data) / 3
+    assert "Content-Encoding" not in plain.headers
+    for response in (plain, zipped):
+        assert response.headers["Vary"] == "Cookie, Accept-Encoding"
+        assert response.headers["Content-Security-Policy"]
+
+
+def test_the_first_rendering_is_gzipped_too(client: FlaskClient) -> None:
+    first = client.get("/", headers=GZIP)
+    assert first.headers["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in first.headers["Vary"]
+    assert gzip.decompress(first.data) == client.get("/").data
+
+
+@pytest.mark.parametrize(
+    ("header", "gzipped"),
+    [
+        ("gzip", True),
+        ("deflate, GZIP;q=0.5", True),
+        ("x-gzip", True),
+        ("", False),
+        ("identity", False),
+        ("br, deflate", False),
+        ("gzip;q=0", False),
+        ("gzip; q=0.000", False),
+        ("gzip;q=nonsense", False),
+        ("notgzip", False),
+    ],
+)
+def test_gzip_only_when_accepted(header: str, gzipped: bool) -> None:
+    assert accepts_gzip(header) is gzipped
+
+
+def test_each_encoding_has_its_own_etag_and_answers_304_to_it(client: FlaskClient) -> None:
+    kept(client)
+    plain = client.get("/").headers["ETag"]
+    zipped = client.get("/", headers=GZIP).headers["ETag"]
+    assert plain != zipped
+    again = client.get("/", headers={**GZIP, "If-None-Match": zipped})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == zipped and "Content-Encoding" not in again.headers
+    # A plain ETag does not stand for the gzipped bytes, nor the other way round.
+    assert client.get("/", headers={**GZIP, "If-None-Match": plain}).status_code == 200
+    assert client.get("/", headers={"If-None-Match": zipped}).status_code == 200
+
+
+def test_a_kept_page_has_no_indentation_and_looks_the_same() -> None:
+    html = "<ul>\n  <li>One</li>\n\n    <li>Two  \n</li>\n</ul>\n"
+    assert collapse_whitespace(html) == "<ul>\n<li>One</li>\n<li>Two\n</li>\n</ul>\n"
+
+
+def test_whitespace_inside_pre_textarea_script_and_style_is_kept() -> None:
+    html = (
+        "<div>\n  <pre>\n  a\n    b</pre>\n  <TEXTAREA name=x>\n  c</TEXTAREA>\n"
+        "  <script>\n  let d = `\n    e`;\n</script>\n  <style>\n  p {}\n</style>\n</div>"
+    )
+    assert collapse_whitespace(html) == (
+        "<div>\n<pre>\n  a\n    b</pre>\n<TEXTAREA name=x>\n  c</TEXTAREA>\n"
+        "<script>\n  let d = `\n    e`;\n</script>\n<style>\n  p {}\n</style>\n</div>"
+    )
+
+
+def test_the_served_page_carries_no_indentation(client: FlaskClient) -> None:
+    kept(client)
+    served = client.get("/").get_data(as_text=True)
+    assert "\n " not in served and "\n\n" not in served
+    assert served.count('data-testid="book-card"') == 9
 
 
 def test_the_version_reader_sees_a_change_committed_on_another_connection(

@@ -7,16 +7,21 @@ page with the catalog version it was rendered at; a request reads the version fr
 
 Anonymous requests (no session cookie) are answered before Flask builds a request at all, from the
 headers the rendering request had; the Flask view is the only place pages are rendered.
+
+A kept page is stored with the runs of whitespace between its lines shortened, and gzipped once
+for the clients that accept it, so each request only picks one of two prepared answers.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import gzip
 import hashlib
 import logging
+import re
 import secrets
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, Response, current_app, request, session
@@ -29,6 +34,8 @@ from .version import VersionReader
 
 EXTENSION_KEY = "bookshop.catalog_pages"
 CACHE_CONTROL = "public, no-cache"  # keep it, but ask (If-None-Match) before each use
+VARY = "Cookie, Accept-Encoding"
+CONTENT_TYPE = "text/html; charset=utf-8"
 # Per-request or per-visitor headers: never stored with a page.
 _NOT_STORED = {
     "set-cookie",
@@ -36,6 +43,7 @@ _NOT_STORED = {
     "etag",
     "cache-control",
     "vary",
+    "content-encoding",
     "strict-transport-security",
     REQUEST_ID_HEADER.lower(),
 }
@@ -44,7 +52,18 @@ _PERSONAL_KEYS = ("cart", "_flashes")  # session keys that show on a catalog pag
 access_log = logging.getLogger("bookshop.access")
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
+class Encoding:
+    """One way of sending a page (as is, or gzipped): its bytes, ETag and fixed headers."""
+
+    body: bytes
+    etag: str  # quoted, as sent
+    coding: str  # its Content-Encoding, or "" as is
+    headers: tuple[tuple[str, str], ...]  # of a 200 answer, but for the per-request ones
+    not_modified_headers: tuple[tuple[str, str], ...]  # of a 304 answer, likewise
+
+
+@dataclasses.dataclass(frozen=True)
 class Page:
     """One rendering of a page: its body, ETag and response headers."""
 
@@ -52,6 +71,82 @@ class Page:
     body: bytes
     etag: str
     headers: tuple[tuple[str, str], ...]
+    compressed: bytes  # the body gzipped
+    plain: Encoding = dataclasses.field(init=False, repr=False, compare=False)
+    gzipped: Encoding = dataclasses.field(init=False, repr=False, compare=False)
+
+    @classmethod
+    def rendered(cls, version: int, html: str) -> Page:
+        """A page just rendered, before its response headers are known."""
+        body = collapse_whitespace(html).encode()
+        etag = hashlib.sha256(body).hexdigest()[:32]
+        return cls(version, body, etag, (), gzip.compress(body, compresslevel=9, mtime=0))
+
+    def __post_init__(self) -> None:
+        # Both answers prepared once per version, so that serving a request joins no strings.
+        object.__setattr__(self, "plain", _encoding(self, self.body, self.etag, ""))
+        gzipped = _encoding(self, self.compressed, f"{self.etag}-gz", "gzip")
+        object.__setattr__(self, "gzipped", gzipped)
+
+    def encoding(self, accept_encoding: str) -> Encoding:
+        """The page as this Accept-Encoding header asks for it."""
+        return self.gzipped if accepts_gzip(accept_encoding) else self.plain
+
+
+def _encoding(page: Page, body: bytes, etag: str, coding: str) -> Encoding:
+    quoted = f'"{etag}"'
+    common = (*page.headers, ("ETag", quoted), ("Cache-Control", CACHE_CONTROL), ("Vary", VARY))
+    full = (
+        *common,
+        *((("Content-Encoding", coding),) if coding else ()),
+        ("Content-Type", CONTENT_TYPE),
+        ("Content-Length", str(len(body))),
+    )
+    return Encoding(body, quoted, coding, full, common)
+
+
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header accepts gzip (named, and not with q=0)."""
+    if "gzip" not in header.lower():
+        return False
+    for part in header.split(","):
+        coding, _, parameters = part.partition(";")
+        if coding.strip().lower() in ("gzip", "x-gzip"):
+            return _weight(parameters) > 0
+    return False
+
+
+def _weight(parameters: str) -> float:
+    """The q value among an Accept-Encoding item's parameters (1 when absent, 0 when garbled)."""
+    for parameter in parameters.split(";"):
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                return float(value.strip())
+            except ValueError:
+                return 0.0
+    return 1.0
+
+
+# Kept as is: whitespace inside these is part of what they show or do.
+_VERBATIM = re.compile(r"<(pre|textarea|script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_LINE_BREAK = re.compile(r"[ \t]*\n\s*")
+
+
+def collapse_whitespace(html: str) -> str:
+    """The page with each run of whitespace around a line break shortened to the line break.
+
+    A browser shows any run of whitespace between words or tags as one space at most, so the
+    page looks the same; the indentation and blank lines the templates leave only cost bytes.
+    """
+    kept: list[str] = []
+    start = 0
+    for verbatim in _VERBATIM.finditer(html):
+        kept.append(_LINE_BREAK.sub("\n", html[start : verbatim.start()]))
+        kept.append(verbatim.group(0))
+        start = verbatim.end()
+    kept.append(_LINE_BREAK.sub("\n", html[start:]))
+    return "".join(kept)
 
 
 class CatalogPages:
@@ -106,22 +201,21 @@ def catalog_response(render: Callable[[], str]) -> Response:
         return Response(render(), mimetype="text/html")
     page = store.get(request.path, version)
     if page is None:
-        body = render().encode()
-        page = Page(version, body, hashlib.sha256(body).hexdigest()[:32], ())
-        response = _page_response(page)
+        page = Page.rendered(version, render())
         # Stored by the after_request hook, once the response has its final headers.
         request.environ["bookshop.catalog_page"] = (request.path, page)
-    else:
-        response = _page_response(page)
+    response = _page_response(page.encoding(request.headers.get("Accept-Encoding", "")))
     response.make_conditional(request)
     return response
 
 
-def _page_response(page: Page) -> Response:
-    response = Response(page.body, mimetype="text/html")
-    response.set_etag(page.etag)
+def _page_response(encoding: Encoding) -> Response:
+    response = Response(encoding.body, mimetype="text/html")
+    response.headers["ETag"] = encoding.etag
     response.headers["Cache-Control"] = CACHE_CONTROL
-    response.vary.add("Cookie")
+    response.vary.update(("Cookie", "Accept-Encoding"))
+    if encoding.coding:
+        response.content_encoding = encoding.coding
     return response
 
 
@@ -140,7 +234,7 @@ def init_app(app: Flask, engine: Engine) -> None:
                 for name, value in response.headers.items()
                 if name.lower() not in _NOT_STORED and name.lower() != "content-type"
             )
-            store.put(path, Page(page.version, page.body, page.etag, headers))
+            store.put(path, dataclasses.replace(page, headers=headers))
         return response
 
     app.wsgi_app = AnonymousCatalog(  # type: ignore[method-assign]
@@ -191,24 +285,16 @@ class AnonymousCatalog:
         return bool(host) and host_is_trusted(host, self.trusted_hosts)
 
     def _serve(self, page: Page, environ: dict[str, Any], start_response: Any) -> list[bytes]:
-        etag = f'"{page.etag}"'
-        unchanged = _matches(environ.get("HTTP_IF_NONE_MATCH", ""), etag)
+        encoding = page.encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        unchanged = _matches(environ.get("HTTP_IF_NONE_MATCH", ""), encoding.etag)
         request_id = secrets.token_hex(8)
         headers = [
-            *page.headers,
-            ("ETag", etag),
-            ("Cache-Control", CACHE_CONTROL),
-            ("Vary", "Cookie"),
+            *(encoding.not_modified_headers if unchanged else encoding.headers),
             (REQUEST_ID_HEADER, request_id),
         ]
         if self.hsts and environ.get("wsgi.url_scheme") == "https":
             headers.append(("Strict-Transport-Security", HSTS))
-        if unchanged:
-            status, body = "304 NOT MODIFIED", b""
-        else:
-            status, body = "200 OK", page.body
-            headers.append(("Content-Type", "text/html; charset=utf-8"))
-            headers.append(("Content-Length", str(len(body))))
+        status = "304 NOT MODIFIED" if unchanged else "200 OK"
         start_response(status, headers)
         if access_log.isEnabledFor(logging.INFO):
             access_log.info(
@@ -218,7 +304,9 @@ class AnonymousCatalog:
                 status[:3],
                 extra={"request_id": request_id},
             )
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+        if unchanged or environ["REQUEST_METHOD"] == "HEAD":
+            return []
+        return [encoding.body]
 
 
 def _matches(header: str, etag: str) -> bool:
