@@ -2,6 +2,7 @@
 
 Run: .venv/bin/python bench/webhooks.py [--payments 400] [--duplicates 5] [--concurrency 8]
                                         [--postgres postgresql+psycopg://postgres@127.0.0.1:5432/test]
+                                        [--redis redis://127.0.0.1:6379/0]
 
 Real payments are made on a local Stripe emulator (card pm_card_visa), and the events it recorded
 for them (payment_intent.created, charge.succeeded, payment_intent.succeeded) are signed with the
@@ -10,6 +11,12 @@ row from a pool of keep-alive client connections, so copies of one event race ea
 shop runs in its own process under waitress, on a fresh database holding the matching orders.
 After each run every order must be paid exactly once, with one confirmation email and one
 stored event per event id.
+
+The shop runs as in production, with a job queue (`--redis`, Redis on this machine by default):
+the endpoint leaves the confirmation emails in the outbox, and `python -m bookshop worker` runs
+beside it the whole time and sends them, on the same cores. The outcome check waits for the
+outbox to empty. `--redis ''` measures the set-up without a queue, where the request that applies
+an event sends its email itself.
 
 The baseline is the same app and endpoint answering 200 without verifying or storing anything:
 the ratio says what the webhook work costs, whatever the machine. Both servers run at once and
@@ -131,6 +138,55 @@ def shop_process(config: dict[str, Any], no_work: bool = False) -> Iterator[tupl
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@contextmanager
+def worker_process(config: dict[str, Any]) -> Iterator[None]:
+    """`python -m bookshop worker` on the shop's database and a queue of its own; nothing
+    without a queue."""
+    if not config.get("REDIS_URL"):
+        yield
+        return
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE"))},
+        **{key: str(value) for key, value in config.items() if key != "TESTING"},
+        "PYTHONPATH": str(ROOT / "src"),
+        "JOB_QUEUE": f"bench-webhooks-{os.getpid()}",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bookshop", "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+    )
+    try:
+        yield
+        wait_for_outbox(config)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_for_outbox(config: dict[str, Any], seconds: float = 60) -> None:
+    """Until every email is sent (the worker's runs come every few seconds)."""
+    from sqlalchemy import func, select
+
+    from bookshop import create_app
+    from bookshop.database import Database
+    from bookshop.extensions import db
+    from bookshop.models import Email
+
+    app = create_app(config)
+    deadline = time.monotonic() + seconds
+    with app.app_context():
+        while time.monotonic() < deadline:
+            unsent = select(func.count()).select_from(Email).where(Email.sent_at.is_(None))
+            if not db.session.scalar(unsent):
+                break
+            db.session.rollback()
+            time.sleep(0.5)
+    Database.dispose(app)
 
 
 # --- payments and their events -------------------------------------------------------------------
@@ -261,6 +317,7 @@ def check_outcome(config: dict[str, Any], orders_expected: int, events_expected:
             "paid orders": count(select(Order.id).where(Order.status == "paid")),
             "moves to paid": count(select(OrderEvent.id).where(OrderEvent.to_status == "paid")),
             "paid emails": count(select(Email.id).where(Email.kind == "order_paid")),
+            "sent emails": count(select(Email.id).where(Email.sent_at.is_not(None))),
             "stored events": count(select(StripeEvent.id)),
             "processed events": count(
                 select(StripeEvent.id).where(StripeEvent.processed_at.is_not(None))
@@ -271,6 +328,7 @@ def check_outcome(config: dict[str, Any], orders_expected: int, events_expected:
         "paid orders": orders_expected,
         "moves to paid": orders_expected,
         "paid emails": orders_expected,
+        "sent emails": orders_expected,
         "stored events": events_expected,
         "processed events": events_expected,
     }
@@ -381,8 +439,9 @@ def _result(
     )
 
 
-def shop_config(database_url: str, emulator: Any, instance: Path) -> dict[str, Any]:
+def shop_config(database_url: str, emulator: Any, instance: Path, redis: str) -> dict[str, Any]:
     return {
+        "REDIS_URL": redis,
         "TESTING": True,
         "SECRET_KEY": "bench-" + "x" * 40,
         "DATABASE_URL": database_url,
@@ -405,6 +464,11 @@ def main() -> int:
     parser.add_argument("--warm-up", type=int, default=10, help="payments to warm the shop with")
     parser.add_argument("--rounds", type=int, default=4, help="alternations baseline/shop")
     parser.add_argument("--postgres", default=os.environ.get("TEST_DATABASE_URL", ""))
+    parser.add_argument(
+        "--redis",
+        default=os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
+        help="the job queue's Redis ('' for none: emails sent by the requests)",
+    )
     parser.add_argument("--serve", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--no-work", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -443,13 +507,14 @@ def main() -> int:
             workdir = Path(tmp) / kind
             workdir.mkdir()
             with temporary_database(kind, workdir) as url:
-                config = shop_config(url, emulator, workdir / "instance")
+                config = shop_config(url, emulator, workdir / "instance", args.redis)
                 prepare_orders(config, made)
                 label = "SQLite" if kind == "sqlite" else "PostgreSQL"
                 name = f"{label}: verify, record, apply"
                 with (
                     shop_process(config, no_work=True) as baseline,
                     shop_process(config) as shop,
+                    worker_process(config),
                 ):
                     measure("warm-up", *baseline, deliveries[:200], args.concurrency)
                     measure("warm-up", *shop, warm_up, args.concurrency)
@@ -466,7 +531,8 @@ def main() -> int:
     print(
         f"\nPOST /webhooks/stripe: {len(events)} events x {args.duplicates} copies = "
         f"{len(deliveries)} deliveries, {args.concurrency} client connections, "
-        f"waitress {SERVER_THREADS} threads, {os.cpu_count()} cores"
+        f"waitress {SERVER_THREADS} threads, {os.cpu_count()} cores, "
+        + ("emails sent by the worker" if args.redis else "emails sent by the requests")
     )
     print("events/s counts every event posted (copies included); distinct/s each event once")
     print(
