@@ -124,7 +124,7 @@ def test_the_proxy_settings_are_read_once_when_the_client_is_built(monkeypatch):
     assert not remote.trust_env and not local.trust_env  # not read again at each call
 
 
-def test_each_thread_calls_stripe_with_its_own_session():
+def test_each_thread_calls_stripe_with_its_own_session_over_connections_they_share():
     sessions = sessions_of(payments.build_client("sk_test_x", api_base=None, timeout=5))
     seen = []
     thread = threading.Thread(target=lambda: seen.append(sessions.session))
@@ -132,3 +132,5 @@ def test_each_thread_calls_stripe_with_its_own_session():
     thread.join()
     assert seen[0] is not sessions.session
     assert not seen[0].trust_env
+    for url in ("https://api.stripe.com", "http://127.0.0.1:12111"):
+        assert seen[0].get_adapter(url) is sessions.session.get_adapter(url)

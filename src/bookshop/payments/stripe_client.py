@@ -12,6 +12,7 @@ from typing import Any
 import requests
 import stripe
 from flask import Flask, current_app, has_request_context
+from requests.adapters import HTTPAdapter
 
 from .errors import (
     CardDeclined,
@@ -25,6 +26,8 @@ from .errors import (
 API_VERSION = stripe.api_version
 MAX_NETWORK_RETRIES = 2
 STRIPE_API_BASE = "https://api.stripe.com"
+# Open connections to Stripe kept for reuse, per client: one for each of a worker's threads.
+KEPT_CONNECTIONS = 64
 _EXTENSION_KEY = "bookshop.stripe"
 _INTERACTIVE_KEY = "bookshop.stripe.interactive"
 
@@ -59,21 +62,27 @@ def build_client(secret_key: str, api_base: str | None, timeout: float) -> strip
 
 
 class _ThreadSessions(threading.local):
-    """Each thread's own requests session (as the SDK keeps them), with the proxies given."""
+    """Each thread's own requests session (as the SDK keeps them), with the proxies given and the
+    connection pool shared by every thread."""
 
-    def __init__(self, proxies: dict[str, str]) -> None:
+    def __init__(self, proxies: dict[str, str], connections: HTTPAdapter) -> None:
         self.session = requests.Session()
         # The environment is read once, when the client is built: requests would otherwise scan
         # it (and look for a .netrc file) again at every call.
         self.session.trust_env = False
         self.session.proxies.update(proxies)
+        # A thread's first call reuses a connection another thread opened, instead of a new one.
+        self.session.mount("https://", connections)
+        self.session.mount("http://", connections)
 
 
 def _http_client(timeout: float, api_base: str) -> stripe.RequestsClient:
     """The SDK's requests client, with the proxy settings for `api_base` read from the
     environment now (HTTPS_PROXY, NO_PROXY and the like) instead of at every call."""
     http_client = stripe.RequestsClient(timeout=timeout)
-    http_client._thread_local = _ThreadSessions(requests.utils.get_environ_proxies(api_base))
+    proxies = requests.utils.get_environ_proxies(api_base)
+    connections = HTTPAdapter(pool_maxsize=KEPT_CONNECTIONS)  # the SDK retries, not the adapter
+    http_client._thread_local = _ThreadSessions(proxies, connections)
     return http_client
 
 
