@@ -55,7 +55,7 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 _WRITE = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE)\b", re.IGNORECASE)
-_WRITER_LOCKS: dict[str, WriterLock] = {}
+_WRITER_LOCKS: dict[tuple[str, int], WriterLock] = {}
 _WRITER_LOCKS_LOCK = threading.Lock()
 # How long a writer waiting on another process sleeps between tries, at first and at most: short,
 # so it starts soon after the lock is free (SQLite's busy handler sleeps up to 100 ms a time).
@@ -67,34 +67,34 @@ class WriterLock:
     then an advisory lock on a file beside the database among processes (the server's workers)."""
 
     def __init__(self, database: str) -> None:
-        self._path = f"{database}-writer"
         self._threads = threading.Lock()
-        self._fd: int | None = None
-        self._pid = 0
+        try:
+            self._fd: int | None = os.open(
+                f"{database}-writer", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600
+            )
+        except OSError:  # a read-only directory: SQLite's own lock still protects
+            self._fd = None
 
     def acquire(self, timeout: float) -> bool:
         """Take the lock within `timeout` seconds; False when that ran out."""
         deadline = time.monotonic() + timeout
         if not self._threads.acquire(timeout=timeout):
             return False
-        try:
-            if self._lock_file(deadline):
-                return True
-        except OSError:
-            pass  # no lock file (a read-only directory): SQLite's own lock still protects
+        if self._fd is None or self._lock_file(self._fd, deadline):
+            return True
         self._threads.release()
         return False
 
     def release(self) -> None:
         """Give the lock back, to this process's threads and to other processes."""
         try:
-            if self._fd is not None and self._pid == os.getpid():
+            if self._fd is not None:
                 fcntl.flock(self._fd, fcntl.LOCK_UN)
         finally:
             self._threads.release()
 
-    def _lock_file(self, deadline: float) -> bool:
-        fd = self._own_fd()
+    @staticmethod
+    def _lock_file(fd: int, deadline: float) -> bool:
         pause = _POLL_FIRST
         while True:
             try:
@@ -106,18 +106,16 @@ class WriterLock:
                 time.sleep(pause)
                 pause = min(pause * 2, _POLL_MAX)
 
-    def _own_fd(self) -> int:
-        # A forked worker opens its own: a descriptor shared with the parent shares its lock too.
-        if self._fd is None or self._pid != os.getpid():
-            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
-            self._pid = os.getpid()
-        return self._fd
-
 
 def writer_lock(database: str) -> WriterLock:
     """The writer lock of a database file, the same for every connection to it in this process."""
+    # A forked worker makes its own: the parent's could be held by a thread the child does not
+    # have, and a descriptor shared with the parent shares its file lock too.
+    key = (database, os.getpid())
     with _WRITER_LOCKS_LOCK:
-        return _WRITER_LOCKS.setdefault(database, WriterLock(database))
+        if key not in _WRITER_LOCKS:
+            _WRITER_LOCKS[key] = WriterLock(database)
+        return _WRITER_LOCKS[key]
 
 
 class SerializedWrites(sqlite3.Connection):

@@ -1,9 +1,8 @@
 """SQLite writers queue on a lock (among threads, and among the server's worker processes) instead
 of polling SQLite's busy handler."""
 
+import multiprocessing
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 
@@ -77,51 +76,55 @@ def test_the_engine_uses_it_for_sqlite_files(tmp_path):
     engine.dispose()
 
 
-# Another process writing to the same file: it waits for this process's writer, then writes.
-OTHER_PROCESS_WRITES = """
-import sqlite3, sys, time
-from bookshop.database import SerializedWrites
-conn = sqlite3.connect(sys.argv[1], factory=SerializedWrites)
-print(time.time(), flush=True)
-conn.cursor().execute("INSERT INTO t VALUES (2)")
-conn.commit()
-print(time.time(), flush=True)
-"""
+FORK = multiprocessing.get_context("fork")  # as the server's workers start
+
+
+def write_in_another_process(path, go, ready, wrote):
+    go.wait(10)
+    # No busy timeout: only the writer lock can make this wait instead of failing.
+    conn = sqlite3.connect(path, factory=SerializedWrites, timeout=0)
+    ready.set()
+    conn.cursor().execute("INSERT INTO t VALUES (2)")
+    conn.commit()
+    wrote.value = time.monotonic()
 
 
 def test_a_writer_in_another_process_waits_for_the_lock_too(tmp_path):
     path = tmp_path / "shop.db"
+    go, ready, wrote = FORK.Event(), FORK.Event(), FORK.Value("d", 0.0)
+    # Forked before this process opens the file: SQLite's locks must not be copied into a child.
+    other = FORK.Process(target=write_in_another_process, args=(str(path), go, ready, wrote))
+    other.start()
     first = connect(path)
     first.cursor().execute("CREATE TABLE t (n INTEGER)")
     first.cursor().execute("INSERT INTO t VALUES (1)")  # a transaction holding the lock
-    command = [sys.executable, "-c", OTHER_PROCESS_WRITES, str(path)]
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as other:
-        assert other.stdout is not None
-        float(other.stdout.readline())  # connected, about to write
-        time.sleep(0.3)
-        committed = time.time()
-        first.commit()
-        wrote = float(other.stdout.readline())
-        assert other.wait(10) == 0
-    assert wrote >= committed
+    go.set()
+    assert ready.wait(10)
+    time.sleep(0.3)
+    committed = time.monotonic()
+    first.commit()
+    other.join(10)
+    assert other.exitcode == 0
+    assert wrote.value >= committed
     assert first.cursor().execute("SELECT count(*) FROM t").fetchone() == (2,)
+
+
+def hold_the_lock(path, held, done):
+    assert writer_lock(path).acquire(1)
+    held.set()
+    done.wait(10)
 
 
 def test_the_lock_times_out_while_another_process_holds_it(tmp_path):
     path = str(tmp_path / "shop.db")
-    holds = (
-        "import sys; from bookshop.database import writer_lock; "
-        "assert writer_lock(sys.argv[1]).acquire(1); print('held', flush=True); sys.stdin.read()"
-    )
+    held, done = FORK.Event(), FORK.Event()
+    holder = FORK.Process(target=hold_the_lock, args=(path, held, done))
+    holder.start()
+    assert held.wait(10)
     lock = writer_lock(path)
-    command = [sys.executable, "-c", holds, path]
-    with subprocess.Popen(
-        command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
-    ) as holder:
-        assert holder.stdout is not None and holder.stdin is not None
-        assert holder.stdout.readline().strip() == "held"
-        assert not lock.acquire(0.2)
-        holder.stdin.close()  # the holder exits, and the system lets its lock go
-        assert holder.wait(10) == 0
+    assert not lock.acquire(0.2)
+    done.set()  # the holder exits, and the system lets its lock go
+    holder.join(10)
+    assert holder.exitcode == 0
     assert lock.acquire(5)
     lock.release()
