@@ -98,6 +98,19 @@ def test_the_served_page_carries_no_indentation(client: FlaskClient) -> None:
     assert served.count('data-testid="book-card"') == 9
 
 
+def test_a_host_not_trusted_is_never_answered_from_memory(make_app) -> None:  # type: ignore[no-untyped-def]
+    app = make_app(SHOP_URL="https://shop.example", TRUSTED_HOSTS="shop.example")
+    client = app.test_client()
+    for _ in range(2):
+        assert client.get("/", base_url="http://shop.example").status_code == 200
+    for _ in range(2):
+        assert client.get("/", base_url="http://evil.example").status_code == 400
+    for index in range(100):  # more hosts than are remembered
+        client.get("/", base_url=f"http://h{index}.example")
+    assert client.get("/", base_url="http://evil.example").status_code == 400
+    assert client.get("/", base_url="http://shop.example").status_code == 200
+
+
 def test_the_version_reader_sees_a_change_committed_on_another_connection(
     app: Flask, database_url: str
 ) -> None:

@@ -48,6 +48,8 @@ _NOT_STORED = {
     REQUEST_ID_HEADER.lower(),
 }
 _PERSONAL_KEYS = ("cart", "_flashes")  # session keys that show on a catalog page
+# Host headers whose check is remembered; clients choose them, so the memory is capped.
+_HOST_CHECKS_KEPT = 64
 
 access_log = logging.getLogger("bookshop.access")
 
@@ -263,6 +265,7 @@ class AnonymousCatalog:
         self.session_cookie = session_cookie + "="
         self.trusted_hosts = trusted_hosts
         self.hsts = hsts
+        self._host_checks: dict[str, bool] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
@@ -282,7 +285,15 @@ class AnonymousCatalog:
         if not self.trusted_hosts:
             return True
         host = environ.get("HTTP_HOST", "")
-        return bool(host) and host_is_trusted(host, self.trusted_hosts)
+        # The check (IDNA encoding, each name compared) costs more than the rest of serving a
+        # page, and the same few hosts come back all the time.
+        trusted = self._host_checks.get(host)
+        if trusted is None:
+            trusted = bool(host) and host_is_trusted(host, self.trusted_hosts)
+            if len(self._host_checks) >= _HOST_CHECKS_KEPT:
+                self._host_checks.clear()
+            self._host_checks[host] = trusted
+        return trusted
 
     def _serve(self, page: Page, environ: dict[str, Any], start_response: Any) -> list[bytes]:
         encoding = page.encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
