@@ -63,8 +63,13 @@ def create_payment_intent(
     with translated_errors():
         # The answer read as it came: the customer waits on this call, and the SDK's objects
         # (built field by field, then turned back into a dict) are not needed for a plain value.
+        # `usage` as the SDK's own services send it, so Stripe sees the same request.
         answer = client().raw_request(
-            "post", "/v1/payment_intents", **params, idempotency_key=idempotency_key, usage=None
+            "post",
+            "/v1/payment_intents",
+            **params,
+            idempotency_key=idempotency_key,
+            usage=["stripe_client"],
         )
     return payment_intent_from_dict(answer.data)
 
