@@ -8,6 +8,7 @@ import ast
 import configparser
 import functools
 import logging
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,9 @@ from .extensions import db
 
 log = logging.getLogger(__name__)
 bp = Blueprint("health", __name__)
+# The first probes arrive on several threads at once, and ast.parse is not thread-safe in
+# Python 3.11 (SystemError "AST constructor recursion depth mismatch"): one thread reads the files.
+_HEAD_LOCK = threading.Lock()
 
 
 @bp.get("/healthz")
@@ -74,9 +78,14 @@ def _redis_client(url: str) -> Any:
     return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
 
 
-@functools.cache
 def migrations_head() -> str:
     """The newest migration shipped with this code (read once per process)."""
+    with _HEAD_LOCK:
+        return _migrations_head()
+
+
+@functools.cache
+def _migrations_head() -> str:
     heads = _heads(_versions_folder())
     if len(heads) == 1:
         return heads[0]
@@ -122,6 +131,7 @@ def _module_constants(path: Path) -> dict[str, Any]:
 
 
 def _assignment(node: ast.stmt) -> tuple[str | None, ast.expr | None]:
+    """The name and value of a top-level assignment to one name; (None, None) for others."""
     if isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
         return node.target.id, node.value
     if isinstance(node, ast.Assign) and len(node.targets) == 1:

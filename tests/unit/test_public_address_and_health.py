@@ -3,6 +3,7 @@
 import io
 import json
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from flask import g
@@ -169,3 +170,10 @@ def test_the_heads_are_the_revisions_no_migration_follows(tmp_path):
     assert health._heads(tmp_path) == ["b", "c"]
     (tmp_path / "d.py").write_text('revision = "d"\ndown_revision = ("b", "c")\n')  # a merge
     assert health._heads(tmp_path) == ["d"]
+
+
+def test_the_first_probes_at_once_all_read_the_same_head():
+    health._migrations_head.cache_clear()
+    with ThreadPoolExecutor(16) as pool:
+        heads = set(pool.map(lambda _: health.migrations_head(), range(64)))
+    assert heads == {health.migrations_head()}
