@@ -132,3 +132,28 @@ def test_the_version_reader_reads_a_database_in_memory_through_the_pool() -> Non
         connection.execute(text("CREATE TABLE catalog_version (id INTEGER, version INTEGER)"))
         connection.execute(text("INSERT INTO catalog_version VALUES (1, 7)"))
     assert VersionReader(engine)() == 7
+
+
+def test_on_a_database_server_the_reader_survives_its_connections_being_dropped(
+    app: Flask, database_url: str
+) -> None:
+    if not database_url.startswith("postgresql"):
+        pytest.skip("a database server's connections; SQLite keeps none")
+    read = app.extensions[EXTENSION_KEY].version
+    before = read()
+    other = create_engine(database_url)
+    try:
+        with other.begin() as connection:  # as a server restart would
+            connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE pid <> pg_backend_pid() AND query = :read"
+                ),
+                {"read": "SELECT version FROM catalog_version WHERE id = 1"},
+            )
+        with Session(other) as session:
+            catalog_changed(session)
+            session.commit()
+        assert read() == before + 1
+    finally:
+        other.dispose()

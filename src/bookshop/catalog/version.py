@@ -9,7 +9,8 @@ import threading
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from ..models import CatalogVersion
@@ -20,6 +21,9 @@ LOW_STOCK_SHOWN = 5
 _READ = "SELECT version FROM catalog_version WHERE id = 1"
 # How long a read waits for a writer's lock on the SQLite file (WAL readers rarely meet one).
 _SQLITE_BUSY_SECONDS = 15
+# Connections each process keeps for version reads on a database server (and as many more at a
+# peak): a read takes one round trip, so a few serve every thread.
+_SERVER_READERS = 4
 
 
 def catalog_changed(session: Session) -> None:
@@ -72,18 +76,57 @@ def read_version(engine: Engine) -> int:
 
 class VersionReader:
     """Reads the version for the catalog pages: on a SQLite file through a bare connection that
-    each thread keeps, elsewhere on a pooled connection (read_version)."""
+    each thread keeps, on a server database through a few autocommit connections of its own, on
+    anything else on a pooled connection (read_version)."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._file = _sqlite_file(engine)
         self._local = threading.local()
+        self._server = engine.url.get_backend_name() != "sqlite"
+        self._readers: tuple[int, Engine] | None = None  # (process id, engine)
+        event.listen(engine, "engine_disposed", self._dispose)
+
+    def _dispose(self, _engine: Engine) -> None:
+        # With the shop's engine: connections another process opened are left to it.
+        if self._readers is not None:
+            pid, readers = self._readers
+            readers.dispose(close=pid == os.getpid())
+            self._readers = None
 
     def __call__(self) -> int:
-        if self._file is None:
-            return read_version(self.engine)
-        row = self._connection(self._file).execute(_READ).fetchone()
-        return int(row[0]) if row else 0
+        if self._file is not None:
+            row = self._connection(self._file).execute(_READ).fetchone()
+            return int(row[0]) if row else 0
+        if self._server:
+            return self._read_on_server()
+        return read_version(self.engine)
+
+    def _read_on_server(self) -> int:
+        # The shop's pool pings each connection before use: a second round trip on every
+        # anonymous page. These connections skip it and, when the server dropped them (a
+        # restart), the read is tried once more on a new one.
+        for attempt in range(2):
+            try:
+                with self._reading_engine().connect() as connection:
+                    return int(connection.exec_driver_sql(_READ).scalar() or 0)
+            except DBAPIError as exc:
+                if attempt or not exc.connection_invalidated:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _reading_engine(self) -> Engine:
+        # Made in the process that reads: a forked worker never uses its parent's connections.
+        if self._readers is None or self._readers[0] != os.getpid():
+            engine = create_engine(
+                self.engine.url,
+                pool_size=_SERVER_READERS,
+                max_overflow=_SERVER_READERS,
+                pool_reset_on_return=None,  # autocommit: nothing to roll back
+                isolation_level="AUTOCOMMIT",  # each read sees every committed change
+            )
+            self._readers = (os.getpid(), engine)
+        return self._readers[1]
 
     def _connection(self, file: str) -> sqlite3.Connection:
         # In autocommit mode each SELECT is a transaction of its own, so it sees every change
