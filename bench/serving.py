@@ -1,6 +1,6 @@
 """The production server under load, each figure beside a baseline measured in the same run.
 
-Run: .venv/bin/python bench/serving.py [--seconds 8]
+Run: .venv/bin/python bench/serving.py [--seconds 8] [--postgres postgresql+psycopg://…/test]
 
 1. Catalog: GET / at 16 keep-alive connections, against a Flask hello-world served by the same
    server with the same settings (`python -m bookshop serve`: gunicorn, one worker per core),
@@ -24,7 +24,6 @@ import re
 import shutil
 import signal
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -38,6 +37,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
+from sqlalchemy import text  # noqa: E402
+
+from bookshop.database import make_engine  # noqa: E402
+from bookshop.testing import temporary_database  # noqa: E402
 from stripe_emulator import EmulatorProcess  # noqa: E402
 
 BOOK = "the-art-of-doing-science-and-engineering"
@@ -243,14 +246,25 @@ def worker_rss_mb(master: int) -> list[float]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8)
+    parser.add_argument(
+        "--postgres",
+        default="",
+        help="a PostgreSQL URL: the shop on a schema of its own there instead of SQLite",
+    )
     args = parser.parse_args()
     workers, threads = workers_and_threads()
-    with tempfile.TemporaryDirectory() as tmp, EmulatorProcess(Path(tmp) / "stripe.db") as stripe:
-        database = Path(tmp) / "shop.db"
+    kind = "postgresql" if args.postgres else "sqlite"
+    if args.postgres:
+        os.environ["TEST_DATABASE_URL"] = args.postgres
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        EmulatorProcess(Path(tmp) / "stripe.db") as stripe,
+        temporary_database(kind, Path(tmp)) as database_url,
+    ):
         env = {
             **{k: v for k, v in os.environ.items() if not k.startswith(("STRIPE_", "DATABASE"))},
             "SECRET_KEY": "b" * 64,
-            "DATABASE_URL": f"sqlite:///{database}",
+            "DATABASE_URL": database_url,
             "INSTANCE_PATH": tmp,
             "STRIPE_SECRET_KEY": stripe.secret_key,
             "STRIPE_PUBLISHABLE_KEY": stripe.publishable_key,
@@ -266,20 +280,21 @@ def main() -> int:
             "WEB_THREADS": str(threads),
             "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0"),
         }
-        for command in ("migrate", "seed"):
-            subprocess.run(
-                [sys.executable, "-m", "bookshop", command],
-                env=env,
-                check=True,
-                capture_output=True,
-            )
-        with sqlite3.connect(database) as db:
-            db.execute("UPDATE books SET stock = 1000000")  # no shopper meets "sold out"
+        subprocess.run(
+            [sys.executable, "-m", "bookshop", "seed"], env=env, check=True, capture_output=True
+        )
+        engine = make_engine(database_url)
+        with engine.begin() as connection:  # no shopper meets "sold out"
+            connection.execute(text("UPDATE books SET stock = 1000000"))
+        engine.dispose()
 
         client = (
             "wrk" if WRK else "a Python client (install wrk for figures the client does not cap)"
         )
-        print(f"gunicorn gthread, {workers} workers × {threads} threads, 16 connections, {client}")
+        print(
+            f"gunicorn gthread, {workers} workers × {threads} threads, {kind}, "
+            f"16 connections, {client}"
+        )
         hello_port = free_port()
         hello = subprocess.Popen(
             [sys.executable, "-c", HELLO, str(hello_port), str(workers), str(threads)],
