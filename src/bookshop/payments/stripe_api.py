@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, cast
+from urllib.parse import quote_plus
 
 import stripe
 from stripe.params import (
@@ -77,10 +78,15 @@ def create_payment_intent(
 def retrieve_payment_intent(payment_intent_id: str) -> PaymentIntent:
     """The PaymentIntent as Stripe has it now (with its charge: when an authorization runs out)."""
     with translated_errors():
-        intent = client().v1.payment_intents.retrieve(
-            payment_intent_id, {"expand": ["latest_charge"]}
+        # Read as it came, like a new one: this read follows every webhook event and every
+        # return from the payment page. The id is escaped as the SDK's services escape it.
+        answer = client().raw_request(
+            "get",
+            f"/v1/payment_intents/{quote_plus(payment_intent_id)}",
+            expand=["latest_charge"],
+            usage=["stripe_client"],
         )
-    return _payment_intent(intent)
+    return payment_intent_from_dict(answer.data)
 
 
 def update_payment_intent(
