@@ -15,6 +15,7 @@ for the clients that accept it, so each request only picks one of two prepared a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import gzip
 import hashlib
 import logging
@@ -26,6 +27,7 @@ from typing import Any
 
 from flask import Flask, Response, current_app, request, session
 from sqlalchemy import Engine
+from werkzeug.http import parse_accept_header
 from werkzeug.sansio.utils import host_is_trusted
 
 from ..logs import REQUEST_ID_HEADER
@@ -107,27 +109,11 @@ def _encoding(page: Page, body: bytes, etag: str, coding: str) -> Encoding:
     return Encoding(body, quoted, coding, full, common)
 
 
+@functools.lru_cache(maxsize=64)  # browsers send a handful of distinct headers
 def accepts_gzip(header: str) -> bool:
-    """Whether an Accept-Encoding header accepts gzip (named, and not with q=0)."""
-    if "gzip" not in header.lower():
-        return False
-    for part in header.split(","):
-        coding, _, parameters = part.partition(";")
-        if coding.strip().lower() in ("gzip", "x-gzip"):
-            return _weight(parameters) > 0
-    return False
-
-
-def _weight(parameters: str) -> float:
-    """The q value among an Accept-Encoding item's parameters (1 when absent, 0 when garbled)."""
-    for parameter in parameters.split(";"):
-        name, _, value = parameter.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                return float(value.strip())
-            except ValueError:
-                return 0.0
-    return 1.0
+    """Whether an Accept-Encoding header accepts gzip (not with q=0)."""
+    accepted = parse_accept_header(header)
+    return max(accepted.quality("gzip"), accepted.quality("x-gzip")) > 0
 
 
 # Kept as is: whitespace inside these is part of what they show or do.
