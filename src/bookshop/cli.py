@@ -192,7 +192,8 @@ def jobs_status() -> None:
     """Show the job queue: waiting jobs and jobs that failed after their retries."""
     from rq.job import Job
 
-    from .jobs.queue import queue, redis_connection
+    from .jobs.connection import redis_connection
+    from .jobs.queue import queue
 
     url = os.environ.get("REDIS_URL", "").strip()
     if not url:

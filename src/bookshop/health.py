@@ -62,20 +62,14 @@ def _redis() -> str:
     url = current_app.config.get("REDIS_URL")
     if not url:
         return "not configured"
+    from .jobs.connection import redis_connection  # only where Redis is configured
+
     try:
-        _redis_client(url).ping()
+        redis_connection(url).ping()
     except Exception as exc:
         log.warning("readiness: redis unreachable: %s", type(exc).__name__)
         return "unreachable"
     return "ok"
-
-
-@functools.cache
-def _redis_client(url: str) -> Any:
-    """One client (and connection pool) per Redis URL, made on the first check."""
-    from redis import Redis  # only where Redis is configured
-
-    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)
 
 
 def migrations_head() -> str:

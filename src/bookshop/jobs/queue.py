@@ -1,15 +1,16 @@
-"""The Redis job queue (RQ): jobs are enqueued by name with one id per schedule slot, so two
-schedulers enqueue a slot once; failures are retried, then kept in RQ's failed registry."""
+"""The Redis job queue (RQ, on connection.py's client): jobs are enqueued by name with one id per
+schedule slot, so two schedulers enqueue a slot once; failures are retried, then kept in RQ's
+failed registry."""
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 
-from redis import Redis
 from rq import Queue, Retry, SimpleWorker
 from rq.exceptions import DuplicateJobError
+
+from .connection import redis_connection
 
 # Several shops (or test runs) can share one Redis under names of their own.
 QUEUE_NAME = os.environ.get("JOB_QUEUE", "").strip() or "bookshop"
@@ -17,12 +18,6 @@ JOB_TIMEOUT = 15 * 60
 # A failed or crashed job is tried again after these pauses (seconds), then left in the failed
 # registry for a person (`rq info`, `python -m bookshop jobs`).
 RETRY_INTERVALS = [10, 60, 300]
-
-
-@functools.cache
-def redis_connection(url: str) -> Redis:
-    """One client (and connection pool) per Redis URL in this process."""
-    return Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5, health_check_interval=30)
 
 
 def queue(url: str) -> Queue:
